@@ -1,0 +1,82 @@
+#pragma once
+// The Compressor contract (DESIGN.md). A compressor is stateless, const and thread-safe; it
+// carries its theory constants with it and produces real wire payloads.
+//
+// Randomness: encode() draws only from the `rng` it is given. The stream is always derivable by
+// the receiver, Rng(seed, Purpose::compressor, sender, round), so codecs whose receiver must
+// regenerate the sender's choices (shared-seed RandK) get an identical fresh stream in
+// decode_add(). Codecs that do not need it ignore the decoder's stream.
+//
+// Untrusted input: decode()/decode_add() validate everything (codec id, dimension, counts,
+// indices, lengths, trailing bytes) and throw DecodeError; they never read or write out of bounds.
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <memory>
+#include <span>
+#include <string>
+
+#include "dcopt/compress/message.hpp"
+#include "dcopt/core/rng.hpp"
+
+namespace dcopt {
+
+/// Codec identifiers as written in the first byte of every message.
+enum class CodecId : std::uint8_t {
+  identity = 1,
+  randk = 2,
+  randk_shared = 3,
+  bernoulli = 4,
+  topk = 5,
+  natural = 6,
+  natural_dithering = 7,
+  qsgd = 8,
+  scaled_sign = 9,
+  int8 = 10,
+  fp16 = 11,
+  bf16 = 12,
+};
+
+/// Theory constants of a compressor at dimension d (ALGORITHMS.md §1.1).
+struct CompressorProperties {
+  static constexpr double none = std::numeric_limits<double>::infinity();
+  /// E[Q(x)] = x for every x.
+  bool unbiased = false;
+  /// E||Q(x)-x||^2 <= omega ||x||^2 (class U(omega)); infinity if not unbiased.
+  double omega = none;
+  /// E||C(x)-x||^2 <= (1 - 1/delta) ||x||^2 (contractive class, delta >= 1); infinity if the
+  /// codec is not contractive (e.g. unbiased RandK, whose d/K scaling expands).
+  double delta = none;
+  /// Expected number of non-zeros of Q(x) (zeta_Q), at most d.
+  double expected_density = 0.0;
+  /// Same input always gives the same output (no randomness used).
+  bool deterministic = false;
+};
+
+class Compressor {
+ public:
+  virtual ~Compressor() = default;
+
+  /// Registry name, e.g. "topk".
+  virtual std::string name() const = 0;
+  /// Canonical spec string that rebuilds this compressor, e.g. "topk:k=10,precision=32".
+  virtual std::string spec() const = 0;
+  virtual CodecId id() const = 0;
+  virtual CompressorProperties properties(std::size_t d) const = 0;
+
+  /// Encode x. Deterministic given (x, rng state).
+  virtual Message encode(std::span<const double> x, Rng& rng) const = 0;
+
+  /// acc += scale * Q(x) for the message's Q(x). acc.size() is the dimension the receiver
+  /// expects; a message for another dimension is rejected. `shared` is a fresh copy of the
+  /// stream the sender's encode() started from (see the header comment).
+  virtual void decode_add(std::span<const std::uint8_t> bytes, double scale, std::span<double> acc,
+                          Rng shared) const = 0;
+
+  /// out = Q(x). Implemented via decode_add.
+  void decode(std::span<const std::uint8_t> bytes, std::span<double> out, Rng shared) const;
+};
+
+using CompressorPtr = std::shared_ptr<const Compressor>;
+
+}  // namespace dcopt

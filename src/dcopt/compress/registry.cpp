@@ -1,0 +1,28 @@
+#include "dcopt/compress/registry.hpp"
+
+#include "dcopt/compress/identity.hpp"
+#include "dcopt/core/error.hpp"
+
+namespace dcopt {
+
+const std::vector<CodecInfo>& codec_catalog() {
+  static const std::vector<CodecInfo> catalog = [] {
+    std::vector<CodecInfo> c;
+    c.push_back(identity_codec_info());
+    return c;
+  }();
+  return catalog;
+}
+
+CompressorPtr make_compressor(std::string_view text) {
+  CodecSpec spec = CodecSpec::parse(text);
+  for (const auto& info : codec_catalog()) {
+    if (info.name == spec.name()) return info.make(spec);
+  }
+  std::string valid;
+  for (const auto& info : codec_catalog()) valid += (valid.empty() ? "" : ", ") + info.name;
+  throw InvalidArgument("unknown codec '" + spec.name() + "' in spec '" + std::string(text) +
+                        "'; valid codecs: " + valid);
+}
+
+}  // namespace dcopt

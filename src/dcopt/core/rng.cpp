@@ -1,0 +1,160 @@
+#include "dcopt/core/rng.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <numbers>
+#include <stdexcept>
+
+namespace dcopt {
+namespace {
+
+std::uint64_t mix64(std::uint64_t z) {
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31);
+}
+
+inline void mulhilo(std::uint32_t a, std::uint32_t b, std::uint32_t& hi, std::uint32_t& lo) {
+  std::uint64_t p = static_cast<std::uint64_t>(a) * b;
+  hi = static_cast<std::uint32_t>(p >> 32);
+  lo = static_cast<std::uint32_t>(p);
+}
+
+}  // namespace
+
+Rng::Rng(std::uint64_t seed, Purpose purpose, std::uint64_t worker, std::uint64_t round) {
+  key_[0] = static_cast<std::uint32_t>(seed);
+  key_[1] = static_cast<std::uint32_t>(seed >> 32);
+  // The stream name (purpose, worker, round) is hashed into the high half of the counter; the low
+  // half counts 128-bit blocks, so a stream has 2^64 blocks before it could meet another.
+  std::uint64_t h = mix64(static_cast<std::uint64_t>(purpose) * 0x9E3779B97F4A7C15ULL);
+  h = mix64(h ^ mix64(worker + 0x632BE59BD9B4E019ULL));
+  h = mix64(h ^ mix64(round + 0x8CB92BA72F3D8DD7ULL));
+  ctr_[0] = 0;
+  ctr_[1] = 0;
+  ctr_[2] = static_cast<std::uint32_t>(h);
+  ctr_[3] = static_cast<std::uint32_t>(h >> 32);
+}
+
+void Rng::refill() {
+  std::uint32_t c0 = ctr_[0], c1 = ctr_[1], c2 = ctr_[2], c3 = ctr_[3];
+  std::uint32_t k0 = key_[0], k1 = key_[1];
+  for (int r = 0; r < 10; ++r) {
+    std::uint32_t hi0, lo0, hi1, lo1;
+    mulhilo(0xD2511F53u, c0, hi0, lo0);
+    mulhilo(0xCD9E8D57u, c2, hi1, lo1);
+    std::uint32_t n0 = hi1 ^ c1 ^ k0;
+    std::uint32_t n1 = lo1;
+    std::uint32_t n2 = hi0 ^ c3 ^ k1;
+    std::uint32_t n3 = lo0;
+    c0 = n0;
+    c1 = n1;
+    c2 = n2;
+    c3 = n3;
+    k0 += 0x9E3779B9u;
+    k1 += 0xBB67AE85u;
+  }
+  buf_[0] = c0;
+  buf_[1] = c1;
+  buf_[2] = c2;
+  buf_[3] = c3;
+  used_ = 0;
+  if (++ctr_[0] == 0) ++ctr_[1];
+}
+
+std::uint32_t Rng::next_u32() {
+  if (used_ >= 4) refill();
+  return buf_[used_++];
+}
+
+std::uint64_t Rng::next_u64() {
+  std::uint64_t lo = next_u32();
+  std::uint64_t hi = next_u32();
+  return (hi << 32) | lo;
+}
+
+double Rng::uniform() { return static_cast<double>(next_u64() >> 11) * 0x1.0p-53; }
+
+double Rng::normal() {
+  if (has_spare_) {
+    has_spare_ = false;
+    return spare_normal_;
+  }
+  double u1 = 0.0;
+  do {
+    u1 = uniform();
+  } while (u1 <= 0.0);
+  double u2 = uniform();
+  double r = std::sqrt(-2.0 * std::log(u1));
+  double t = 2.0 * std::numbers::pi * u2;
+  spare_normal_ = r * std::sin(t);
+  has_spare_ = true;
+  return r * std::cos(t);
+}
+
+bool Rng::bernoulli(double p) {
+  if (p <= 0.0) return false;
+  if (p >= 1.0) return true;
+  return uniform() < p;
+}
+
+std::uint64_t Rng::below(std::uint64_t n) {
+  if (n == 0) throw std::invalid_argument("Rng::below: n must be >= 1");
+  // Lemire's multiply-shift with rejection.
+  unsigned __int128 m = static_cast<unsigned __int128>(next_u64()) * n;
+  std::uint64_t low = static_cast<std::uint64_t>(m);
+  if (low < n) {
+    std::uint64_t threshold = (0 - n) % n;
+    while (low < threshold) {
+      m = static_cast<unsigned __int128>(next_u64()) * n;
+      low = static_cast<std::uint64_t>(m);
+    }
+  }
+  return static_cast<std::uint64_t>(m >> 64);
+}
+
+void Rng::sample_without_replacement(std::size_t k, std::size_t n,
+                                     std::vector<std::uint32_t>& out) {
+  if (k > n) throw std::invalid_argument("Rng::sample_without_replacement: k > n");
+  out.clear();
+  if (k == 0) return;
+  if (k * 4 >= n) {
+    // Selection sampling (Knuth's algorithm S): one pass, output already sorted.
+    out.reserve(k);
+    std::size_t needed = k;
+    for (std::size_t i = 0; i < n && needed > 0; ++i) {
+      if (below(n - i) < needed) {
+        out.push_back(static_cast<std::uint32_t>(i));
+        --needed;
+      }
+    }
+    return;
+  }
+  // Floyd's algorithm with an open-addressing set sized to k: O(k) expected, independent of n.
+  std::size_t cap = 1;
+  while (cap < 2 * k) cap <<= 1;
+  constexpr std::uint32_t empty = 0xFFFFFFFFu;
+  std::vector<std::uint32_t> table(cap, empty);
+  auto insert = [&](std::uint32_t v) -> bool {
+    std::size_t h = static_cast<std::size_t>(mix64(v)) & (cap - 1);
+    while (table[h] != empty) {
+      if (table[h] == v) return false;
+      h = (h + 1) & (cap - 1);
+    }
+    table[h] = v;
+    return true;
+  };
+  out.reserve(k);
+  for (std::size_t j = n - k; j < n; ++j) {
+    auto t = static_cast<std::uint32_t>(below(j + 1));
+    if (insert(t)) {
+      out.push_back(t);
+    } else {
+      insert(static_cast<std::uint32_t>(j));
+      out.push_back(static_cast<std::uint32_t>(j));
+    }
+  }
+  std::sort(out.begin(), out.end());
+}
+
+}  // namespace dcopt

@@ -1,0 +1,69 @@
+#pragma once
+// Counter-based random numbers (Philox-4x32-10). A stream is named by
+// (seed, purpose, worker, round): any party that knows the name regenerates the same numbers
+// without talking to anyone, and streams with different names are independent. Results never
+// depend on thread interleaving because no state is shared.
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <span>
+#include <vector>
+
+namespace dcopt {
+
+/// What a stream is for. Two streams that differ only in purpose are independent.
+enum class Purpose : std::uint32_t {
+  compressor = 1,  ///< a worker's private compressor randomness
+  shared_codec = 2,  ///< codec randomness both sender and receiver regenerate (shared-seed RandK)
+  coin = 3,          ///< global per-round coin (MARINA c_k, MASHA b_k), same on every worker
+  clients = 4,       ///< PP-MARINA client sampling, same on every worker
+  minibatch = 5,     ///< a worker's minibatch indices
+  data = 6,          ///< data generation / shuffling / splitting
+  init = 7,          ///< initial points, warm starts
+  server = 8,        ///< the server role's compressor (MASHA Q^serv), same on every worker
+  test = 100,        ///< tests and measurements
+};
+
+class Rng {
+ public:
+  using result_type = std::uint64_t;
+
+  Rng(std::uint64_t seed, Purpose purpose, std::uint64_t worker = 0, std::uint64_t round = 0);
+
+  static constexpr result_type min() { return 0; }
+  static constexpr result_type max() { return std::numeric_limits<result_type>::max(); }
+  result_type operator()() { return next_u64(); }
+
+  std::uint64_t next_u64();
+  std::uint32_t next_u32();
+  /// Uniform in [0, 1) with 53 random bits.
+  double uniform();
+  /// Standard normal (Box-Muller; both values of a pair are used).
+  double normal();
+  /// true with probability p (p <= 0: never, p >= 1: always).
+  bool bernoulli(double p);
+  /// Uniform integer in [0, n), n >= 1, without modulo bias.
+  std::uint64_t below(std::uint64_t n);
+  /// k distinct indices from [0, n), sorted ascending. Cost O(k log k) for k << n (Floyd's
+  /// algorithm), O(n) when k is a large fraction of n. Requires k <= n.
+  void sample_without_replacement(std::size_t k, std::size_t n, std::vector<std::uint32_t>& out);
+  /// Fisher-Yates shuffle.
+  template <class T>
+  void shuffle(std::span<T> v) {
+    for (std::size_t i = v.size(); i > 1; --i) {
+      std::size_t j = static_cast<std::size_t>(below(i));
+      std::swap(v[i - 1], v[j]);
+    }
+  }
+
+ private:
+  void refill();
+  std::uint32_t key_[2];
+  std::uint32_t ctr_[4];
+  std::uint32_t buf_[4];
+  int used_ = 4;
+  double spare_normal_ = 0.0;
+  bool has_spare_ = false;
+};
+
+}  // namespace dcopt

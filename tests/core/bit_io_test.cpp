@@ -1,0 +1,123 @@
+#include "dcopt/core/bit_io.hpp"
+
+#include <gtest/gtest.h>
+
+#include "dcopt/core/error.hpp"
+#include "dcopt/core/rng.hpp"
+
+namespace dcopt {
+namespace {
+
+TEST(BitIo, RoundTripMixedFields) {
+  BitWriter w;
+  w.write(5, 3);
+  w.write_bit(true);
+  w.write(0xDEADBEEFCAFEBABEULL, 64);
+  w.write_varint(300);
+  w.write_elias_gamma(1);
+  w.write_elias_gamma(17);
+  w.write_elias_omega(1);
+  w.write_elias_omega(1000000);
+  w.write_f32(-1.5f);
+  w.write_f64(3.25);
+  std::size_t bits = w.bits();
+  auto bytes = w.take();
+  EXPECT_EQ(bytes.size(), (bits + 7) / 8);
+  BitReader r(bytes, bits);
+  EXPECT_EQ(r.read(3, "a"), 5u);
+  EXPECT_TRUE(r.read_bit("b"));
+  EXPECT_EQ(r.read(64, "c"), 0xDEADBEEFCAFEBABEULL);
+  EXPECT_EQ(r.read_varint("d"), 300u);
+  EXPECT_EQ(r.read_elias_gamma("e"), 1u);
+  EXPECT_EQ(r.read_elias_gamma("f"), 17u);
+  EXPECT_EQ(r.read_elias_omega("g"), 1u);
+  EXPECT_EQ(r.read_elias_omega("h"), 1000000u);
+  EXPECT_EQ(r.read_f32("i"), -1.5f);
+  EXPECT_EQ(r.read_f64("j"), 3.25);
+  EXPECT_EQ(r.remaining(), 0u);
+}
+
+TEST(BitIo, EliasCodeLengths) {
+  // gamma(n) has 2*floor(log2 n)+1 bits; omega(1) is a single 0 bit.
+  for (std::uint64_t n : {1ull, 2ull, 3ull, 4ull, 255ull, 256ull, 1ull << 40}) {
+    BitWriter w;
+    w.write_elias_gamma(n);
+    unsigned l = 63 - static_cast<unsigned>(__builtin_clzll(n));
+    EXPECT_EQ(w.bits(), 2 * l + 1) << n;
+  }
+  BitWriter w;
+  w.write_elias_omega(1);
+  EXPECT_EQ(w.bits(), 1u);
+  EXPECT_THROW(w.write_elias_gamma(0), std::invalid_argument);
+}
+
+TEST(BitIo, RandomRoundTrip) {
+  Rng rng(3, Purpose::test);
+  std::vector<std::pair<std::uint64_t, unsigned>> fields;
+  BitWriter w;
+  for (int i = 0; i < 5000; ++i) {
+    unsigned nb = static_cast<unsigned>(rng.below(65));
+    std::uint64_t v = rng.next_u64();
+    if (nb < 64) v &= (std::uint64_t{1} << nb) - 1;
+    if (nb == 0) v = 0;
+    fields.emplace_back(v, nb);
+    w.write(v, nb);
+  }
+  std::size_t bits = w.bits();
+  auto bytes = w.take();
+  BitReader r(bytes, bits);
+  for (auto [v, nb] : fields) ASSERT_EQ(r.read(nb, "f"), v);
+}
+
+TEST(BitIo, TruncatedReadsThrowNamingTheField) {
+  std::vector<std::uint8_t> bytes{0xFF};
+  BitReader r(bytes);
+  EXPECT_EQ(r.read(4, "x"), 0xFu);
+  try {
+    r.read(5, "payload");
+    FAIL() << "expected DecodeError";
+  } catch (const DecodeError& e) {
+    EXPECT_NE(std::string(e.what()).find("payload"), std::string::npos);
+  }
+}
+
+TEST(BitIo, MalformedCodesAreRejected) {
+  std::vector<std::uint8_t> zeros(16, 0);
+  {
+    BitReader r(zeros);
+    EXPECT_THROW(r.read_elias_gamma("g"), DecodeError);
+  }
+  std::vector<std::uint8_t> ff(16, 0xFF);
+  {
+    BitReader r(ff);
+    EXPECT_THROW(r.read_varint("v"), DecodeError);
+  }
+  {
+    BitReader r(ff);
+    EXPECT_THROW(r.read_elias_omega("o"), DecodeError);
+  }
+  std::vector<std::uint8_t> trailing{0x01, 0x00};
+  {
+    BitReader r(trailing);
+    r.read(1, "a");
+    EXPECT_THROW(r.expect_end("a"), DecodeError);  // 15 bits left: oversized
+  }
+  std::vector<std::uint8_t> dirty{0x03};
+  {
+    BitReader r(dirty);
+    r.read(1, "a");
+    EXPECT_THROW(r.expect_end("a"), DecodeError);  // non-zero padding
+  }
+}
+
+TEST(BitIo, BitsForIndex) {
+  EXPECT_EQ(bits_for_index(1), 0u);
+  EXPECT_EQ(bits_for_index(2), 1u);
+  EXPECT_EQ(bits_for_index(3), 2u);
+  EXPECT_EQ(bits_for_index(4), 2u);
+  EXPECT_EQ(bits_for_index(5), 3u);
+  EXPECT_EQ(bits_for_index(1u << 20), 20u);
+}
+
+}  // namespace
+}  // namespace dcopt

@@ -1,0 +1,109 @@
+#include "dcopt/core/rng.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <set>
+
+namespace dcopt {
+namespace {
+
+TEST(Rng, SameNameSameStream) {
+  Rng a(42, Purpose::compressor, 3, 17);
+  Rng b(42, Purpose::compressor, 3, 17);
+  for (int i = 0; i < 1000; ++i) ASSERT_EQ(a.next_u64(), b.next_u64());
+}
+
+TEST(Rng, DifferentNamesDiffer) {
+  // Changing any one component of the name changes the stream.
+  Rng base(42, Purpose::compressor, 3, 17);
+  Rng seed(43, Purpose::compressor, 3, 17);
+  Rng purpose(42, Purpose::coin, 3, 17);
+  Rng worker(42, Purpose::compressor, 4, 17);
+  Rng round(42, Purpose::compressor, 3, 18);
+  std::uint64_t v = base.next_u64();
+  EXPECT_NE(v, seed.next_u64());
+  EXPECT_NE(v, purpose.next_u64());
+  EXPECT_NE(v, worker.next_u64());
+  EXPECT_NE(v, round.next_u64());
+}
+
+TEST(Rng, UniformMomentsMatch) {
+  // 1e6 draws: the mean of U(0,1) has sd 0.29/1000; 5 sd = 1.5e-3.
+  Rng r(7, Purpose::test);
+  const int n = 1000000;
+  double s = 0, s2 = 0;
+  for (int i = 0; i < n; ++i) {
+    double u = r.uniform();
+    ASSERT_GE(u, 0.0);
+    ASSERT_LT(u, 1.0);
+    s += u;
+    s2 += u * u;
+  }
+  EXPECT_NEAR(s / n, 0.5, 1.5e-3);
+  EXPECT_NEAR(s2 / n - (s / n) * (s / n), 1.0 / 12, 1e-3);
+}
+
+TEST(Rng, NormalMomentsMatch) {
+  // mean sd = 1/1000, 5 sd = 5e-3; variance sd = sqrt(2)/1000, 5 sd = 7e-3.
+  Rng r(8, Purpose::test);
+  const int n = 1000000;
+  double s = 0, s2 = 0;
+  for (int i = 0; i < n; ++i) {
+    double z = r.normal();
+    s += z;
+    s2 += z * z;
+  }
+  EXPECT_NEAR(s / n, 0.0, 5e-3);
+  EXPECT_NEAR(s2 / n, 1.0, 7e-3);
+}
+
+TEST(Rng, BelowIsUniformAndInRange) {
+  Rng r(9, Purpose::test);
+  std::vector<int> counts(7, 0);
+  const int n = 700000;
+  for (int i = 0; i < n; ++i) {
+    auto v = r.below(7);
+    ASSERT_LT(v, 7u);
+    counts[v]++;
+  }
+  // each count ~ Binomial(n, 1/7): sd = sqrt(n*1/7*6/7) ~ 293; 6 sd ~ 1800
+  for (int c : counts) EXPECT_NEAR(c, n / 7, 1800);
+  EXPECT_THROW(r.below(0), std::invalid_argument);
+}
+
+TEST(Rng, SampleWithoutReplacementDistinctSortedUniform) {
+  for (std::size_t n : {1u, 10u, 1000u, 100000u}) {
+    for (std::size_t k : {std::size_t{0}, std::size_t{1}, n / 3, n}) {
+      Rng r(11, Purpose::test, n, k);
+      std::vector<std::uint32_t> out;
+      r.sample_without_replacement(k, n, out);
+      ASSERT_EQ(out.size(), k);
+      for (std::size_t i = 1; i < out.size(); ++i) ASSERT_LT(out[i - 1], out[i]);
+      if (!out.empty()) {
+        ASSERT_LT(out.back(), n);
+      }
+    }
+  }
+  // Inclusion frequency of every index is k/n (both the Floyd and the selection path).
+  for (std::size_t k : {3u, 60u}) {
+    const std::size_t n = 100;
+    const int trials = 40000;
+    std::vector<int> hits(n, 0);
+    Rng r(12, Purpose::test, k);
+    std::vector<std::uint32_t> out;
+    for (int t = 0; t < trials; ++t) {
+      r.sample_without_replacement(k, n, out);
+      for (auto i : out) hits[i]++;
+    }
+    double p = static_cast<double>(k) / n;
+    double sd = std::sqrt(trials * p * (1 - p));
+    for (int h : hits) EXPECT_NEAR(h, trials * p, 6 * sd) << "k=" << k;
+  }
+  Rng r(1, Purpose::test);
+  std::vector<std::uint32_t> out;
+  EXPECT_THROW(r.sample_without_replacement(5, 4, out), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace dcopt
