@@ -52,6 +52,7 @@ CodecInfo identity_codec_info() {
   info.theory = "unbiased, omega = 0, delta = 1, density d";
   info.wire_bits = "precision * d";
   info.params = {precision_param()};
+  info.examples = {"identity", "identity:precision=64"};
   info.make = [params = info.params](const CodecSpec& spec) -> CompressorPtr {
     spec.reject_unknown(params);
     return std::make_shared<Identity>(parse_precision(spec));

@@ -19,6 +19,9 @@ struct CodecInfo {
   /// Bits on the wire as a formula (payload; the header adds 8 bits + varint(d)).
   std::string wire_bits;
   std::vector<CodecParam> params;
+  /// Representative specs (at least one; the first uses the defaults). The codec contract tests
+  /// and `dcopt compressors` run every codec through each of them.
+  std::vector<std::string> examples;
   /// Builds the codec; validates every parameter (InvalidArgument naming key and valid range).
   std::function<CompressorPtr(const CodecSpec&)> make;
 };
