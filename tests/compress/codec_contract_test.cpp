@@ -1,0 +1,257 @@
+// The contract every codec in the catalog must honour (ALGORITHMS.md §1.15, DESIGN.md
+// "Compressor"), run over every example spec of every codec: exact bit accounting, determinism,
+// zero vectors, tiny dimensions, the declared statistical constants, and rejection of truncated,
+// oversized, corrupted, wrong-codec and wrong-dimension messages.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "dcopt/compress/registry.hpp"
+#include "dcopt/core/error.hpp"
+#include "dcopt/core/rng.hpp"
+#include "dcopt/core/vec.hpp"
+
+namespace dcopt {
+namespace {
+
+std::vector<std::string> all_example_specs() {
+  std::vector<std::string> specs;
+  for (const auto& info : codec_catalog()) {
+    for (const auto& e : info.examples) specs.push_back(e);
+  }
+  return specs;
+}
+
+std::string test_name(const ::testing::TestParamInfo<std::string>& info) {
+  std::string s;
+  for (char c : info.param) s += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+  return s + "_" + std::to_string(info.index);
+}
+
+enum class Shape { gaussian, heavy_tailed, zeros_and_powers };
+
+std::vector<double> make_vector(std::size_t d, Shape shape, std::uint64_t seed) {
+  Rng rng(seed, Purpose::test, d, static_cast<std::uint64_t>(shape));
+  std::vector<double> x(d);
+  for (std::size_t i = 0; i < d; ++i) {
+    switch (shape) {
+      case Shape::gaussian: x[i] = rng.normal(); break;
+      case Shape::heavy_tailed: x[i] = rng.normal() / (rng.uniform() + 1e-3); break;
+      case Shape::zeros_and_powers:
+        x[i] = (i % 3 == 0) ? 0.0 : std::ldexp(i % 2 ? 1.0 : -1.0, static_cast<int>(i % 7) - 3);
+        break;
+    }
+  }
+  return x;
+}
+
+class CodecContract : public ::testing::TestWithParam<std::string> {
+ protected:
+  CompressorPtr codec = make_compressor(GetParam());
+};
+
+TEST_P(CodecContract, SpecRoundTripsThroughTheRegistry) {
+  CompressorPtr again = make_compressor(codec->spec());
+  EXPECT_EQ(again->spec(), codec->spec());
+  EXPECT_EQ(again->id(), codec->id());
+  EXPECT_EQ(make_compressor(codec->spec())->name(), codec->name());
+}
+
+TEST_P(CodecContract, BitsMatchBytesAndEncodingIsDeterministic) {
+  for (std::size_t d : {1u, 7u, 100u, 1000u}) {
+    for (Shape s : {Shape::gaussian, Shape::heavy_tailed, Shape::zeros_and_powers}) {
+      auto x = make_vector(d, s, 1);
+      Rng r1(5, Purpose::compressor, 0, d);
+      Rng r2(5, Purpose::compressor, 0, d);
+      Message m1 = codec->encode(x, r1);
+      Message m2 = codec->encode(x, r2);
+      ASSERT_EQ(m1.bytes, m2.bytes) << "same stream must give the same message";
+      ASSERT_EQ(m1.bits, m2.bits);
+      ASSERT_EQ(m1.bytes.size(), (m1.bits + 7) / 8) << "bits must be the exact encoded size";
+      ASSERT_GT(m1.header_bits, 0u);
+      ASSERT_LE(m1.header_bits, m1.bits);
+      std::vector<double> out(d, 0.0), again(d, 0.0);
+      codec->decode(m1.bytes, out, Rng(5, Purpose::compressor, 0, d));
+      codec->decode(m1.bytes, again, Rng(5, Purpose::compressor, 0, d));
+      ASSERT_EQ(out, again);
+      ASSERT_TRUE(vec::all_finite(out));
+      // decode_add with a scale is acc + scale * decode
+      std::vector<double> acc(d, 1.0);
+      codec->decode_add(m1.bytes, -2.0, acc, Rng(5, Purpose::compressor, 0, d));
+      for (std::size_t i = 0; i < d; ++i) ASSERT_DOUBLE_EQ(acc[i], 1.0 - 2.0 * out[i]);
+    }
+  }
+}
+
+TEST_P(CodecContract, ZeroVectorDecodesToZero) {
+  for (std::size_t d : {1u, 7u, 100u}) {
+    std::vector<double> x(d, 0.0), out(d, 1.0);
+    Rng rng(6, Purpose::compressor, 0, 0);
+    Message m = codec->encode(x, rng);
+    codec->decode(m.bytes, out, Rng(6, Purpose::compressor, 0, 0));
+    for (double v : out) ASSERT_EQ(v, 0.0);
+  }
+}
+
+TEST_P(CodecContract, DeclaredConstantsHoldStatistically) {
+  // d = 100, T = 20000 draws. Tolerances: for unbiasedness the Monte-Carlo error of the mean
+  // has norm ~ sqrt(omega/T) ||x||; we allow 5x that, plus 1e-6 for fp32 rounding of values on
+  // the wire. For the variance we allow 5% above the declared omega (the spec's 2% at T=1e5,
+  // scaled for fewer draws) plus the fp32 rounding floor.
+  const std::size_t d = 100;
+  const int trials = 20000;
+  const CompressorProperties p = codec->properties(d);
+  for (Shape s : {Shape::gaussian, Shape::heavy_tailed, Shape::zeros_and_powers}) {
+    auto x = make_vector(d, s, 2);
+    const double xx = vec::norm2_sq(x);
+    std::vector<double> mean(d, 0.0), out(d);
+    double err_sum = 0.0, nnz_sum = 0.0, worst_err = 0.0;
+    for (int t = 0; t < trials; ++t) {
+      Rng rng(7, Purpose::compressor, 0, static_cast<std::uint64_t>(t));
+      Message m = codec->encode(x, rng);
+      codec->decode(m.bytes, out, Rng(7, Purpose::compressor, 0, static_cast<std::uint64_t>(t)));
+      vec::axpy(1.0 / trials, out, mean);
+      double e = vec::dist2_sq(out, x);
+      err_sum += e;
+      worst_err = std::max(worst_err, e);
+      for (double v : out) nnz_sum += (v != 0.0);
+      if (p.deterministic) break;
+    }
+    const int used = p.deterministic ? 1 : trials;
+    if (p.deterministic) vec::scale(static_cast<double>(trials), mean);
+    const double err_mean = err_sum / used;
+    if (p.unbiased) {
+      double bias = std::sqrt(vec::dist2_sq(mean, x) / xx);
+      EXPECT_LT(bias, 5 * std::sqrt(p.omega / trials) + 1e-6) << "shape " << int(s);
+      EXPECT_LE(err_mean, (1.05 * p.omega + 1e-6) * xx) << "shape " << int(s);
+    }
+    if (std::isfinite(p.delta)) {
+      ASSERT_GE(p.delta, 1.0);
+      // Contractive: on average (and for deterministic codecs, exactly) within the bound.
+      EXPECT_LE(err_mean, (1.0 - 1.0 / p.delta) * xx * 1.05 + 1e-6 * xx) << "shape " << int(s);
+    }
+    EXPECT_LE(p.expected_density, static_cast<double>(d));
+    EXPECT_LE(nnz_sum / used, p.expected_density * 1.05 + 1.0) << "shape " << int(s);
+  }
+}
+
+TEST_P(CodecContract, TruncatedMessagesAreRejected) {
+  for (std::size_t d : {1u, 7u, 100u}) {
+    auto x = make_vector(d, Shape::gaussian, 3);
+    Rng rng(8, Purpose::compressor, 0, 0);
+    Message m = codec->encode(x, rng);
+    for (std::size_t len = 0; len < m.bytes.size(); ++len) {
+      std::vector<std::uint8_t> cut(m.bytes.begin(), m.bytes.begin() + static_cast<long>(len));
+      std::vector<double> out(d, 0.0);
+      EXPECT_THROW(codec->decode(cut, out, Rng(8, Purpose::compressor, 0, 0)), DecodeError)
+          << "prefix of " << len << " of " << m.bytes.size() << " bytes, d=" << d;
+    }
+  }
+}
+
+TEST_P(CodecContract, OversizedMessagesAreRejected) {
+  auto x = make_vector(50, Shape::gaussian, 4);
+  Rng rng(9, Purpose::compressor, 0, 0);
+  Message m = codec->encode(x, rng);
+  for (std::uint8_t extra : {std::uint8_t{0}, std::uint8_t{0xFF}}) {
+    auto longer = m.bytes;
+    longer.push_back(extra);
+    std::vector<double> out(50, 0.0);
+    EXPECT_THROW(codec->decode(longer, out, Rng(9, Purpose::compressor, 0, 0)), DecodeError);
+  }
+}
+
+TEST_P(CodecContract, WrongDimensionIsRejected) {
+  auto x = make_vector(20, Shape::gaussian, 5);
+  Rng rng(10, Purpose::compressor, 0, 0);
+  Message m = codec->encode(x, rng);
+  std::vector<double> small(19), large(21);
+  EXPECT_THROW(codec->decode(m.bytes, small, Rng(10, Purpose::compressor, 0, 0)), DecodeError);
+  EXPECT_THROW(codec->decode(m.bytes, large, Rng(10, Purpose::compressor, 0, 0)), DecodeError);
+}
+
+TEST_P(CodecContract, OtherCodecsMessagesAreRejected) {
+  auto x = make_vector(30, Shape::gaussian, 6);
+  for (const auto& info : codec_catalog()) {
+    CompressorPtr other = info.make(CodecSpec::parse(info.examples.front()));
+    if (other->id() == codec->id()) continue;
+    Rng rng(11, Purpose::compressor, 0, 0);
+    Message m = other->encode(x, rng);
+    std::vector<double> out(30, 0.0);
+    EXPECT_THROW(codec->decode(m.bytes, out, Rng(11, Purpose::compressor, 0, 0)), DecodeError)
+        << "message of " << other->spec();
+  }
+}
+
+TEST_P(CodecContract, CorruptedMessagesNeverCrash) {
+  // Random bit flips and byte overwrites: the decoder must either throw DecodeError or produce a
+  // result, never another exception or an out-of-bounds access (the sanitizer build checks the
+  // latter). Flips in the header must be detected.
+  const std::size_t d = 64;
+  auto x = make_vector(d, Shape::heavy_tailed, 7);
+  Rng rng(12, Purpose::compressor, 0, 0);
+  Message m = codec->encode(x, rng);
+  Rng noise(13, Purpose::test);
+  int rejected = 0;
+  for (int t = 0; t < 300; ++t) {
+    auto bad = m.bytes;
+    int flips = 1 + static_cast<int>(noise.below(4));
+    for (int f = 0; f < flips; ++f) {
+      std::size_t pos = noise.below(bad.size());
+      if (noise.bernoulli(0.5)) {
+        bad[pos] ^= static_cast<std::uint8_t>(1u << noise.below(8));
+      } else {
+        bad[pos] = static_cast<std::uint8_t>(noise.below(256));
+      }
+    }
+    std::vector<double> out(d, 0.0);
+    try {
+      codec->decode(bad, out, Rng(12, Purpose::compressor, 0, 0));
+    } catch (const DecodeError&) {
+      ++rejected;
+    }
+  }
+  // The first byte is the codec id: changing it must always be caught.
+  for (int v = 0; v < 256; ++v) {
+    if (v == m.bytes[0]) continue;
+    auto bad = m.bytes;
+    bad[0] = static_cast<std::uint8_t>(v);
+    std::vector<double> out(d, 0.0);
+    EXPECT_THROW(codec->decode(bad, out, Rng(12, Purpose::compressor, 0, 0)), DecodeError);
+  }
+  SUCCEED() << rejected << " of 300 corrupted messages rejected";
+}
+
+INSTANTIATE_TEST_SUITE_P(AllCodecs, CodecContract, ::testing::ValuesIn(all_example_specs()),
+                         test_name);
+
+TEST(Registry, UnknownCodecAndBadSpecsNameTheProblem) {
+  try {
+    make_compressor("nosuch:k=1");
+    FAIL();
+  } catch (const InvalidArgument& e) {
+    std::string msg = e.what();
+    EXPECT_NE(msg.find("nosuch"), std::string::npos);
+    EXPECT_NE(msg.find("identity"), std::string::npos) << "must list valid codecs: " << msg;
+  }
+  EXPECT_THROW(make_compressor(""), InvalidArgument);
+  EXPECT_THROW(make_compressor("identity:precision"), InvalidArgument);
+  EXPECT_THROW(make_compressor("identity:precision=16"), InvalidArgument);
+  EXPECT_THROW(make_compressor("identity:bogus=1"), InvalidArgument);
+  EXPECT_THROW(make_compressor("identity:precision=32,precision=64"), InvalidArgument);
+}
+
+TEST(Registry, EveryCodecHasDocumentationAndExamples) {
+  for (const auto& info : codec_catalog()) {
+    EXPECT_FALSE(info.summary.empty()) << info.name;
+    EXPECT_FALSE(info.theory.empty()) << info.name;
+    EXPECT_FALSE(info.wire_bits.empty()) << info.name;
+    ASSERT_FALSE(info.examples.empty()) << info.name;
+    EXPECT_EQ(CodecSpec::parse(info.examples.front()).name(), info.name);
+  }
+}
+
+}  // namespace
+}  // namespace dcopt
