@@ -1,5 +1,46 @@
+// dcopt: distributed optimization with compressed communication.
+// Exit codes: 0 success, 2 invalid usage or input (bad spec, value, config or data file),
+// 1 any other failure.
+#include <CLI/CLI.hpp>
 #include <cstdio>
-int main() {
-  std::puts("dcopt " DCOPT_VERSION);
-  return 0;
+#include <exception>
+
+#include "commands.hpp"
+#include "dcopt/core/error.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"dcopt: distributed optimization with compressed communication"};
+  app.set_version_flag("--version", std::string("dcopt ") + DCOPT_VERSION);
+  app.require_subcommand(0, 1);
+  dcopt::cli::Action action;
+  dcopt::cli::add_compressors_command(app, action);
+  dcopt::cli::add_compressor_stats_command(app, action);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return 2;
+  }
+  if (!action) {
+    std::fputs(app.help().c_str(), stdout);
+    return 0;
+  }
+  try {
+    return action();
+  } catch (const dcopt::InvalidArgument& e) {
+    std::fprintf(stderr, "dcopt: error: %s\n", e.what());
+    return 2;
+  } catch (const dcopt::DataError& e) {
+    std::fprintf(stderr, "dcopt: error: %s\n", e.what());
+    return 2;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "dcopt: error: %s\n", e.what());
+    return 1;
+  }
 }

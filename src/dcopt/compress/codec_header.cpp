@@ -48,8 +48,8 @@ void read_header(BitReader& r, CodecId expected, std::size_t d) {
   }
   std::uint64_t md = r.read_varint("dimension");
   if (md != d) {
-    throw DecodeError("message is for dimension " + std::to_string(md) + " but the receiver expects " +
-                      std::to_string(d));
+    throw DecodeError("message is for dimension " + std::to_string(md) +
+                      " but the receiver expects " + std::to_string(d));
   }
 }
 

@@ -42,8 +42,7 @@ CodecSpec CodecSpec::parse(std::string_view text) {
                             std::string(item) + "'; expected key=value");
     }
     if (!spec.values_.emplace(key, value).second) {
-      throw InvalidArgument("codec spec '" + spec.text_ + "': parameter '" + key +
-                            "' given twice");
+      throw InvalidArgument("codec spec '" + spec.text_ + "': parameter '" + key + "' given twice");
     }
     if (comma == std::string_view::npos) break;
     rest = rest.substr(comma + 1);
@@ -87,8 +86,9 @@ void CodecSpec::reject_unknown(const std::vector<CodecParam>& params) const {
     if (!known) {
       std::string valid;
       for (const auto& p : params) valid += (valid.empty() ? "" : ", ") + p.name;
-      throw InvalidArgument("codec spec '" + text_ + "': unknown parameter '" + key + "' for codec '" +
-                            name_ + "'; valid parameters: " + (valid.empty() ? "none" : valid));
+      throw InvalidArgument("codec spec '" + text_ + "': unknown parameter '" + key +
+                            "' for codec '" + name_ +
+                            "'; valid parameters: " + (valid.empty() ? "none" : valid));
     }
   }
 }

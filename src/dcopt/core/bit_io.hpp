@@ -36,8 +36,8 @@ class BitWriter {
  private:
   void flush_acc();
   std::vector<std::uint8_t> bytes_;
-  std::uint64_t acc_ = 0;     // pending bits, LSB first
-  unsigned acc_bits_ = 0;     // number of pending bits in acc_ (< 64 between calls)
+  std::uint64_t acc_ = 0;  // pending bits, LSB first
+  unsigned acc_bits_ = 0;  // number of pending bits in acc_ (< 64 between calls)
   std::size_t bit_count_ = 0;
 };
 

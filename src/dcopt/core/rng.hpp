@@ -13,7 +13,7 @@ namespace dcopt {
 
 /// What a stream is for. Two streams that differ only in purpose are independent.
 enum class Purpose : std::uint32_t {
-  compressor = 1,  ///< a worker's private compressor randomness
+  compressor = 1,    ///< a worker's private compressor randomness
   shared_codec = 2,  ///< codec randomness both sender and receiver regenerate (shared-seed RandK)
   coin = 3,          ///< global per-round coin (MARINA c_k, MASHA b_k), same on every worker
   clients = 4,       ///< PP-MARINA client sampling, same on every worker

@@ -8,8 +8,8 @@ namespace dcopt::vec {
 namespace {
 void check_same(std::size_t a, std::size_t b, const char* op) {
   if (a != b) {
-    throw std::invalid_argument(std::string("vec::") + op + ": size mismatch " +
-                                std::to_string(a) + " vs " + std::to_string(b));
+    throw std::invalid_argument(std::string("vec::") + op + ": size mismatch " + std::to_string(a) +
+                                " vs " + std::to_string(b));
   }
 }
 }  // namespace

@@ -1,0 +1,16 @@
+#pragma once
+// The subcommands of the `dcopt` program. Each registers itself on the CLI11 app; its action
+// runs from main() after parsing, so errors are mapped to exit codes in one place.
+#include <CLI/CLI.hpp>
+#include <functional>
+
+namespace dcopt::cli {
+
+using Action = std::function<int()>;
+
+/// `dcopt compressors [--json]`
+void add_compressors_command(CLI::App& app, Action& action);
+/// `dcopt compressor-stats SPEC --dim D [--trials T] [--seed S] [--json]`
+void add_compressor_stats_command(CLI::App& app, Action& action);
+
+}  // namespace dcopt::cli

@@ -1,0 +1,85 @@
+// End-to-end tests of `dcopt compressors` and `dcopt compressor-stats`.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "dcopt/compress/registry.hpp"
+#include "support/run_command.hpp"
+
+namespace dcopt {
+namespace {
+
+using testing::dcopt_binary;
+using testing::run_command;
+
+TEST(Cli, VersionAndHelp) {
+  auto v = run_command(dcopt_binary() + " --version");
+  EXPECT_EQ(v.exit_code, 0);
+  EXPECT_NE(v.out.find(DCOPT_VERSION), std::string::npos);
+  auto h = run_command(dcopt_binary() + " --help");
+  EXPECT_EQ(h.exit_code, 0);
+  EXPECT_NE(h.out.find("compressor-stats"), std::string::npos);
+  EXPECT_NE(h.out.find("compressors"), std::string::npos);
+}
+
+TEST(Cli, CompressorsJsonListsTheWholeCatalog) {
+  auto r = run_command(dcopt_binary() + " compressors --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j.size(), codec_catalog().size());
+  for (std::size_t i = 0; i < j.size(); ++i) {
+    EXPECT_EQ(j[i]["name"], codec_catalog()[i].name);
+    EXPECT_TRUE(j[i].contains("params"));
+    EXPECT_TRUE(j[i]["at_dim"].contains("omega"));
+  }
+  auto text = run_command(dcopt_binary() + " compressors");
+  EXPECT_EQ(text.exit_code, 0);
+  for (const auto& info : codec_catalog()) EXPECT_NE(text.out.find(info.name), std::string::npos);
+}
+
+TEST(Cli, CompressorStatsConfirmsEveryCodecsDeclaredConstants) {
+  for (const auto& info : codec_catalog()) {
+    for (const auto& spec : info.examples) {
+      auto r = run_command(dcopt_binary() + " compressor-stats '" + spec +
+                           "' --dim 200 --trials 3000 --seed 3 --json");
+      ASSERT_EQ(r.exit_code, 0) << spec << ": " << r.out << r.err;
+      auto j = nlohmann::json::parse(r.out);
+      for (const char* key : {"spec", "dim", "trials", "unbiased", "omega_declared",
+                              "delta_declared", "omega_measured", "bias_measured", "bits_mean"}) {
+        EXPECT_TRUE(j.contains(key)) << key;
+      }
+      EXPECT_EQ(j["dim"], 200);
+      EXPECT_EQ(j["trials"], 3000);
+      EXPECT_TRUE(j["consistent"].get<bool>()) << spec << ": " << r.out;
+      EXPECT_GT(j["bits_mean"].get<double>(), 0.0);
+    }
+  }
+}
+
+TEST(Cli, BadSpecsAndValuesExitWithCode2AndSayWhatIsValid) {
+  struct Case {
+    std::string args;
+    std::string expect;
+  };
+  std::vector<Case> cases = {
+      {"compressor-stats nosuch --dim 10", "valid codecs"},
+      {"compressor-stats identity:precision=7 --dim 10", "precision"},
+      {"compressor-stats identity --dim 0", "--dim"},
+      {"compressor-stats identity --dim ten", "--dim"},
+      {"compressor-stats identity", "--dim"},
+      {"compressor-stats identity --dim 10 --trials 0", "--trials"},
+      {"nosuchcommand", "nosuchcommand"},
+  };
+  for (const auto& info : codec_catalog()) {
+    if (info.name == "topk") cases.push_back({"compressor-stats topk:ratio=1.5 --dim 10", "ratio"});
+    if (info.name == "randk") cases.push_back({"compressor-stats randk:k=0 --dim 10", "k"});
+  }
+  for (const auto& c : cases) {
+    auto r = run_command(dcopt_binary() + " " + c.args);
+    EXPECT_EQ(r.exit_code, 2) << c.args << "\n" << r.err;
+    EXPECT_NE(r.err.find(c.expect), std::string::npos) << c.args << "\n" << r.err;
+  }
+}
+
+}  // namespace
+}  // namespace dcopt
