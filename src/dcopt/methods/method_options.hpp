@@ -1,0 +1,31 @@
+#pragma once
+// Settings every method understands, read once from its Settings table:
+//   codec            spec of the workers' compressor (default depends on the method)
+//   server_codec     spec of what the server broadcasts with (default: identity at `precision`)
+//   precision        32 or 64: bits per value of the dense vectors that travel uncompressed
+//                    (full gradients, F(w), broadcasts); default 32 as in the papers
+//   gamma            stepsize; overrides the theory value
+//   gamma_multiplier multiplies the theory stepsize (default 1; ignored when gamma is given)
+#include <optional>
+#include <string>
+
+#include "dcopt/compress/compressor.hpp"
+#include "dcopt/core/settings.hpp"
+
+namespace dcopt {
+
+struct MethodOptions {
+  CompressorPtr codec;
+  CompressorPtr dense;   ///< identity at `precision`: uncompressed vectors
+  CompressorPtr server;  ///< the server's broadcast codec
+  std::optional<double> gamma;
+  double gamma_multiplier = 1.0;
+
+  /// The stepsize to use: `gamma` if given, else theory * gamma_multiplier.
+  double stepsize(double theory) const { return gamma ? *gamma : theory * gamma_multiplier; }
+};
+
+/// Reads the common settings; `default_codec` is used when `codec` is absent.
+MethodOptions read_method_options(const Settings& s, const std::string& default_codec);
+
+}  // namespace dcopt
