@@ -328,8 +328,8 @@ std::span<const double> BilinearGame::solution() const {
 //
 // Write F(u) = J u + c with J = [[lambda I, A],[-A^T, lambda I]] (A = A_bar) and
 // c = (a_bar, -b_bar). Since u^T J u = lambda ||u||^2 (the off-diagonal blocks are skew),
-//   <F(u), z - u> = <u, J^T z> + <c, z> - lambda ||u||^2 - <c, u> = <u, g> - lambda ||u||^2 + <c,
-//   z>
+//   <F(u), z - u> = <u, J^T z> + <c, z> - lambda ||u||^2 - <c, u>
+//                 = <u, g> - lambda ||u||^2 + <c, z>
 // with g = J^T z - c = (lambda x - A y - a_bar, A^T x + lambda y + b_bar).
 // For h = indicator_Z + (rho/2)||.||^2, z in Z and u in C subset of Z, h(z) - h(u) =
 // (rho/2)(||z||^2 - ||u||^2). So the function maximized over u in C is

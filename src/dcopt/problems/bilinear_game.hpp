@@ -22,9 +22,9 @@
 //
 // Finite sums (paper eq. (5)), for stochastic methods. With r = num_terms > 1, term i of
 // device m is itself a game of the same form with data
-//   A_{m,i} = A_m + s (E_i - E_bar),  a_{m,i} = a_m + s (e_i - e_bar),  b_{m,i} = b_m + s (f_i -
-//   f_bar),
-// s = term_noise, E_i with N(0, 1/d) entries and e_i, f_i ~ N(0, I) drawn from
+//   A_{m,i} = A_m + s (E_i - E_bar),  a_{m,i} = a_m + s (e_i - e_bar),
+//   b_{m,i} = b_m + s (f_i - f_bar),
+// with s = term_noise, E_i with N(0, 1/d) entries and e_i, f_i ~ N(0, I) drawn from
 // Rng(seed, Purpose::data, m, round = 1 + i) (E_i, then e_i, then f_i); bars are means over i.
 // Centering makes the mean of the terms exactly (up to round-off) the deterministic device
 // data, so r changes the oracle's noise, never the problem or its solution.
