@@ -136,8 +136,8 @@ BilinearDeviceOperator::BilinearDeviceOperator(const BilinearGameParams& params,
 
   // ||J_m||_2^2 = lambda_max(J^T J) = lambda^2 + sigma_max(A_m)^2, because
   // J^T J = [[lambda I, -A],[A^T, lambda I]] [[lambda I, A],[-A^T, lambda I]]
-  //       = [[lambda^2 I + A A^T, lambda A - lambda A], [lambda A^T - lambda A^T, A^T A + lambda^2
-  //       I]]
+  //       = [[lambda^2 I + A A^T,       lambda A - lambda A],
+  //          [lambda A^T - lambda A^T, A^T A + lambda^2 I]]
   // is block diagonal and A A^T, A^T A share their largest eigenvalue sigma_max^2.
   const double s = sigma_max(a_mat_);
   lipschitz_ = std::sqrt(lambda_ * lambda_ + s * s);
