@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <exception>
 #include <mutex>
@@ -93,14 +94,29 @@ class ThreadShared {
     if (++arrived_ == n_) {
       arrived_ = 0;
       ++generation_;
+      lock.unlock();
+      // Notifying without the lock lets the woken ranks take it at once.
       cv_.notify_all();
     } else {
-      cv_.wait(lock, [&] { return generation_ != gen || failed_; });
-      // Completed collectives stay valid even if a failure came right after: the next call
-      // reports it.
-      if (generation_ == gen) throw CommError(failure_);
+      lock.unlock();
+      // Yield a few times before sleeping: at small payloads a condition-variable sleep and
+      // wake-up costs several times a whole collective (measured ~10x fewer rounds/s with 5
+      // workers on 2 cores), and yielding hands the core to the ranks we wait for. Bounded, so
+      // a rank waiting for a long computation does not burn CPU.
+      for (int spin = 0; spin < 64 && generation_.load(std::memory_order_acquire) == gen; ++spin) {
+        std::this_thread::yield();
+      }
+      // The acquire load that sees the new generation orders every rank's slot writes before
+      // our reads; only when it did not, sleep under the lock.
+      if (generation_.load(std::memory_order_acquire) == gen) {
+        lock.lock();
+        cv_.wait(lock, [&] { return generation_ != gen || failed_; });
+        // A completed collective stays valid even if a failure came right after: the next call
+        // reports it.
+        if (generation_ == gen) throw CommError(failure_);
+        lock.unlock();
+      }
     }
-    lock.unlock();
     check_agreement(slots, gen);
     return slots;
   }
@@ -176,8 +192,8 @@ class ThreadShared {
   const int n_;
   std::mutex mutex_;
   std::condition_variable cv_;
-  std::uint64_t generation_ = 0;  ///< number of completed collectives
-  int arrived_ = 0;               ///< ranks waiting in collective #generation_+1
+  std::atomic<std::uint64_t> generation_ = 0;  ///< completed collectives; written under mutex_
+  int arrived_ = 0;                            ///< ranks waiting in collective #generation_+1
   bool failed_ = false;
   std::string failure_;
   int finished_rank_ = -1;  ///< first rank whose body returned normally
