@@ -2,6 +2,7 @@
 
 #include "dcopt/compress/identity.hpp"
 #include "dcopt/compress/randk.hpp"
+#include "dcopt/compress/randk_shared.hpp"
 #include "dcopt/core/error.hpp"
 
 namespace dcopt {
@@ -11,6 +12,7 @@ const std::vector<CodecInfo>& codec_catalog() {
     std::vector<CodecInfo> c;
     c.push_back(identity_codec_info());
     c.push_back(randk_codec_info());
+    c.push_back(randk_shared_codec_info());
     return c;
   }();
   return catalog;
