@@ -1,5 +1,6 @@
 #include "dcopt/compress/registry.hpp"
 
+#include "dcopt/compress/bernoulli.hpp"
 #include "dcopt/compress/identity.hpp"
 #include "dcopt/compress/randk.hpp"
 #include "dcopt/compress/randk_shared.hpp"
@@ -13,6 +14,7 @@ const std::vector<CodecInfo>& codec_catalog() {
     c.push_back(identity_codec_info());
     c.push_back(randk_codec_info());
     c.push_back(randk_shared_codec_info());
+    c.push_back(bernoulli_codec_info());
     return c;
   }();
   return catalog;
