@@ -4,6 +4,7 @@
 #include "dcopt/compress/identity.hpp"
 #include "dcopt/compress/randk.hpp"
 #include "dcopt/compress/randk_shared.hpp"
+#include "dcopt/compress/topk.hpp"
 #include "dcopt/core/error.hpp"
 
 namespace dcopt {
@@ -15,6 +16,7 @@ const std::vector<CodecInfo>& codec_catalog() {
     c.push_back(randk_codec_info());
     c.push_back(randk_shared_codec_info());
     c.push_back(bernoulli_codec_info());
+    c.push_back(topk_codec_info());
     return c;
   }();
   return catalog;
