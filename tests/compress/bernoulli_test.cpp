@@ -17,7 +17,7 @@ using testing_support::gaussian_vector;
 using testing_support::header_bits;
 using testing_support::monte_carlo;
 
-TEST(Bernoulli, OutputIsXOverPOrZeroAndBitsMatch) {
+TEST(BernoulliCodec, OutputIsXOverPOrZeroAndBitsMatch) {
   const std::size_t d = 200;
   const double p = 0.3;
   auto c = make_compressor("bernoulli:p=0.3");
@@ -44,7 +44,7 @@ TEST(Bernoulli, OutputIsXOverPOrZeroAndBitsMatch) {
   EXPECT_NEAR(static_cast<double>(sent) / trials, p, 5 * std::sqrt(p * (1 - p) / trials));
 }
 
-TEST(Bernoulli, POneIsTheIdentity) {
+TEST(BernoulliCodec, POneIsTheIdentity) {
   auto c = make_compressor("bernoulli:p=1,precision=64");
   const auto x = gaussian_vector(33, 3);
   for (std::uint64_t t = 0; t < 20; ++t) {
@@ -57,9 +57,9 @@ TEST(Bernoulli, POneIsTheIdentity) {
   EXPECT_EQ(c->properties(33).delta, 1.0);
 }
 
-TEST(Bernoulli, UnbiasedAndOmegaIsExact) {
+TEST(BernoulliCodec, UnbiasedAndOmegaIsExact) {
   // E||Q(x)-x||^2 = p(1/p-1)^2||x||^2 + (1-p)||x||^2 = (1/p-1)||x||^2 exactly. Tolerances as in
-  // RandK.UnbiasedAndOmegaIsExact: bias < 5 sqrt(omega/T) (+1e-6 fp32 rounding), omega within
+  // RandKCodec.UnbiasedAndOmegaIsExact: bias < 5 sqrt(omega/T) (+1e-6 fp32 rounding), omega within
   // 2%, which is > 3 standard errors (per-draw relative error is (1/p-1)^2 or 1; for p=0.3 its
   // std is 2.0, i.e. a standard error of 0.28% of omega at T=1e5).
   const int trials = 100000;
@@ -76,7 +76,7 @@ TEST(Bernoulli, UnbiasedAndOmegaIsExact) {
   }
 }
 
-TEST(Bernoulli, BadSpecsNameTheKeyAndTheValidRange) {
+TEST(BernoulliCodec, BadSpecsNameTheKeyAndTheValidRange) {
   for (const char* spec :
        {"bernoulli:p=0", "bernoulli:p=-0.5", "bernoulli:p=1.01", "bernoulli", "bernoulli:p=nan"}) {
     try {
@@ -92,7 +92,7 @@ TEST(Bernoulli, BadSpecsNameTheKeyAndTheValidRange) {
   }
 }
 
-TEST(Bernoulli, FlagAndLengthAreValidated) {
+TEST(BernoulliCodec, FlagAndLengthAreValidated) {
   auto c = make_compressor("bernoulli:p=0.5");
   const auto x = gaussian_vector(10, 7);
   // Find one message of each kind.

@@ -17,7 +17,7 @@ using testing_support::gaussian_vector;
 using testing_support::header_bits;
 using testing_support::monte_carlo;
 
-TEST(RandKShared, BitsAreHeaderPlusValuesOnly) {
+TEST(RandKSharedCodec, BitsAreHeaderPlusValuesOnly) {
   for (std::size_t d : {1u, 7u, 1000u, 100000u}) {
     for (unsigned precision : {32u, 64u}) {
       auto c = make_compressor("randk_shared:ratio=0.01,precision=" + std::to_string(precision));
@@ -32,7 +32,7 @@ TEST(RandKShared, BitsAreHeaderPlusValuesOnly) {
   }
 }
 
-TEST(RandKShared, ReceiverRegeneratesTheSendersSupport) {
+TEST(RandKSharedCodec, ReceiverRegeneratesTheSendersSupport) {
   // randk draws its support with the same single call and sends it; decoding both messages from
   // the same stream must give the same Q(x), i.e. the regenerated support is the sent one.
   const std::size_t d = 5000;
@@ -58,7 +58,7 @@ TEST(RandKShared, ReceiverRegeneratesTheSendersSupport) {
   }
 }
 
-TEST(RandKShared, AReceiverWithAnotherStreamGetsAnotherSupport) {
+TEST(RandKSharedCodec, AReceiverWithAnotherStreamGetsAnotherSupport) {
   // The values carry no indices: decoding against the wrong stream silently scatters them
   // elsewhere, which is why the stream naming rule matters.
   auto c = make_compressor("randk_shared:k=20");
@@ -71,7 +71,7 @@ TEST(RandKShared, AReceiverWithAnotherStreamGetsAnotherSupport) {
   EXPECT_NE(right, wrong);
 }
 
-TEST(RandKShared, TwoWorkersInTheSameRoundDrawDifferentSupports) {
+TEST(RandKSharedCodec, TwoWorkersInTheSameRoundDrawDifferentSupports) {
   auto c = make_compressor("randk_shared:k=10");
   const std::vector<double> ones(1000, 1.0);  // the output's support is visible directly
   for (std::uint64_t round = 0; round < 3; ++round) {
@@ -83,7 +83,7 @@ TEST(RandKShared, TwoWorkersInTheSameRoundDrawDifferentSupports) {
   }
 }
 
-TEST(RandKShared, WrongLengthLeavesTheAccumulatorUntouched) {
+TEST(RandKSharedCodec, WrongLengthLeavesTheAccumulatorUntouched) {
   auto c = make_compressor("randk_shared:k=3");
   const auto x = gaussian_vector(50, 8);
   Rng rng(9, Purpose::compressor);
@@ -99,7 +99,7 @@ TEST(RandKShared, WrongLengthLeavesTheAccumulatorUntouched) {
   }
 }
 
-TEST(RandKShared, KLargerThanDAndBadSpecsAreRejected) {
+TEST(RandKSharedCodec, KLargerThanDAndBadSpecsAreRejected) {
   auto c = make_compressor("randk_shared:k=8");
   Rng rng(10, Purpose::compressor);
   const auto x = gaussian_vector(4, 9);
@@ -116,8 +116,8 @@ TEST(RandKShared, KLargerThanDAndBadSpecsAreRejected) {
   EXPECT_THROW(make_compressor("randk_shared:k=1,ratio=0.5"), InvalidArgument);
 }
 
-TEST(RandKShared, UnbiasedAndOmegaIsExact) {
-  // Same operator and the same tolerances as RandK.UnbiasedAndOmegaIsExact (see there).
+TEST(RandKSharedCodec, UnbiasedAndOmegaIsExact) {
+  // Same operator and the same tolerances as RandKCodec.UnbiasedAndOmegaIsExact (see there).
   const int trials = 100000;
   for (std::size_t d : {7u, 100u}) {
     auto c = make_compressor("randk_shared:ratio=0.3");

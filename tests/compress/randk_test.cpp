@@ -27,7 +27,7 @@ std::string error_of(const std::string& spec) {
   return "";
 }
 
-TEST(RandK, SupportHasExactlyKEntriesScaledByDOverK) {
+TEST(RandKCodec, SupportHasExactlyKEntriesScaledByDOverK) {
   const std::size_t d = 1000;
   const auto x = gaussian_vector(d, 1);
   for (std::size_t k : {1u, 37u, 500u, 1000u}) {  // index list (1, 37) and mask (500, 1000)
@@ -49,7 +49,7 @@ TEST(RandK, SupportHasExactlyKEntriesScaledByDOverK) {
   }
 }
 
-TEST(RandK, BitsMatchTheFormula) {
+TEST(RandKCodec, BitsMatchTheFormula) {
   // header + 1 mode bit + min(k*ceil(log2 d), d) + precision*k
   struct Case {
     std::size_t d, k;
@@ -71,7 +71,7 @@ TEST(RandK, BitsMatchTheFormula) {
   }
 }
 
-TEST(RandK, RatioResolvesAgainstTheActualDimension) {
+TEST(RandKCodec, RatioResolvesAgainstTheActualDimension) {
   auto c = make_compressor("randk:ratio=0.07");
   // 0.07*100 is 7.000000000000001 in binary floating point; the user meant 7.
   EXPECT_EQ(c->properties(100).expected_density, 7.0);
@@ -81,7 +81,7 @@ TEST(RandK, RatioResolvesAgainstTheActualDimension) {
   EXPECT_EQ(make_compressor("randk:ratio=0.07")->spec(), "randk:ratio=0.07,precision=32");
 }
 
-TEST(RandK, KLargerThanDIsAnErrorNamingKAndD) {
+TEST(RandKCodec, KLargerThanDIsAnErrorNamingKAndD) {
   auto c = make_compressor("randk:k=10");
   const auto x = gaussian_vector(5, 3);
   Rng rng(5, Purpose::compressor);
@@ -96,7 +96,7 @@ TEST(RandK, KLargerThanDIsAnErrorNamingKAndD) {
   EXPECT_THROW(c->properties(5), InvalidArgument);
 }
 
-TEST(RandK, BadSpecsNameTheKeyAndTheValidRange) {
+TEST(RandKCodec, BadSpecsNameTheKeyAndTheValidRange) {
   struct Case {
     const char* spec;
     const char* key;
@@ -129,7 +129,7 @@ std::vector<std::uint8_t> hand_message(std::size_t d, bool mask,
   return w.take();
 }
 
-TEST(RandK, MalformedSupportsAreRejectedAndLeaveTheAccumulatorUntouched) {
+TEST(RandKCodec, MalformedSupportsAreRejectedAndLeaveTheAccumulatorUntouched) {
   auto c = make_compressor("randk:k=2");
   const std::size_t d = 10;  // 4 bits per index; list (8 bits) is cheaper than the mask (10)
   struct Case {
@@ -159,7 +159,7 @@ TEST(RandK, MalformedSupportsAreRejectedAndLeaveTheAccumulatorUntouched) {
   EXPECT_EQ(out, expect);
 }
 
-TEST(RandK, TruncationLeavesTheAccumulatorUntouched) {
+TEST(RandKCodec, TruncationLeavesTheAccumulatorUntouched) {
   auto c = make_compressor("randk:ratio=0.2");
   const auto x = gaussian_vector(300, 4);
   Rng rng(6, Purpose::compressor);
@@ -172,7 +172,7 @@ TEST(RandK, TruncationLeavesTheAccumulatorUntouched) {
   }
 }
 
-TEST(RandK, UnbiasedAndOmegaIsExact) {
+TEST(RandKCodec, UnbiasedAndOmegaIsExact) {
   // T = 1e5 draws. The error of the Monte-Carlo mean satisfies E||mean - x||^2 = omega ||x||^2/T
   // (independent draws), so its norm is ~sqrt(omega/T) ||x||; 5x that is the §1.15 bound (a
   // sum of d squared errors concentrates, so exceeding 5x is far rarer than Markov's 1/25).
@@ -199,7 +199,7 @@ TEST(RandK, UnbiasedAndOmegaIsExact) {
   }
 }
 
-TEST(RandK, TwoWorkersInTheSameRoundDrawDifferentSupports) {
+TEST(RandKCodec, TwoWorkersInTheSameRoundDrawDifferentSupports) {
   auto c = make_compressor("randk:k=10");
   const auto x = gaussian_vector(1000, 8);
   std::vector<double> a(1000), b(1000);

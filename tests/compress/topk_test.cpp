@@ -58,7 +58,7 @@ std::vector<double> compress_once(const Compressor& c, const std::vector<double>
   return out;
 }
 
-TEST(TopK, KeepsExactlyTheKLargestWithTiesToTheLowerIndex) {
+TEST(TopKCodec, KeepsExactlyTheKLargestWithTiesToTheLowerIndex) {
   // d = 40000 and 100000 take the radix-histogram path, the others the direct path.
   for (std::size_t d : {1u, 7u, 100u, 1000u, 40000u, 100000u}) {
     for (Shape s : {Shape::gaussian, Shape::heavy_tailed, Shape::few_levels, Shape::all_equal,
@@ -73,7 +73,7 @@ TEST(TopK, KeepsExactlyTheKLargestWithTiesToTheLowerIndex) {
   }
 }
 
-TEST(TopK, AllEqualMagnitudesKeepTheFirstK) {
+TEST(TopKCodec, AllEqualMagnitudesKeepTheFirstK) {
   for (std::size_t d : {500u, 70000u}) {
     auto x = make_x(d, Shape::all_equal, 3);
     auto out = compress_once(*make_compressor("topk:k=50"), x);
@@ -81,7 +81,7 @@ TEST(TopK, AllEqualMagnitudesKeepTheFirstK) {
   }
 }
 
-TEST(TopK, IsIdempotentAndIgnoresTheStream) {
+TEST(TopKCodec, IsIdempotentAndIgnoresTheStream) {
   for (std::size_t d : {100u, 50000u}) {
     for (Shape s : {Shape::gaussian, Shape::few_levels, Shape::mostly_zero}) {
       auto c = make_compressor("topk:ratio=0.05");
@@ -94,7 +94,7 @@ TEST(TopK, IsIdempotentAndIgnoresTheStream) {
   }
 }
 
-TEST(TopK, ContractsEveryVector) {
+TEST(TopKCodec, ContractsEveryVector) {
   // ||C(x)-x||^2 <= (1 - k/d)||x||^2 holds exactly in real arithmetic (the dropped entries are
   // the d-k smallest squares, at most their average share). Slack: at fp64 only summation
   // rounding, bounded by ~d*eps relative (1e-10 covers d = 1e5); at fp32 the kept values are also
@@ -117,7 +117,7 @@ TEST(TopK, ContractsEveryVector) {
   }
 }
 
-TEST(TopK, BitsMatchTheFormulaAndPropertiesAreDeclared) {
+TEST(TopKCodec, BitsMatchTheFormulaAndPropertiesAreDeclared) {
   // header + 1 mode bit + min(k*ceil(log2 d), d) + precision*k
   struct Case {
     std::size_t d, k;
@@ -146,7 +146,7 @@ TEST(TopK, BitsMatchTheFormulaAndPropertiesAreDeclared) {
   EXPECT_EQ(make_compressor("topk:ratio=0.3")->properties(10).expected_density, 3.0);
 }
 
-TEST(TopK, BadSpecsAndKLargerThanDAreRejected) {
+TEST(TopKCodec, BadSpecsAndKLargerThanDAreRejected) {
   struct Case {
     const char* spec;
     const char* key;
