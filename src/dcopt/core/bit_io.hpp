@@ -26,6 +26,10 @@ class BitWriter {
   void write_elias_omega(std::uint64_t n);
   void write_f32(float v);
   void write_f64(double v);
+  /// Append the first `nbits` bits of `words` (bit i of the stream is bit i%64 of words[i/64],
+  /// the same LSB-first order as write()). Requires nbits <= 64 * words.size(). When the writer
+  /// is at a byte boundary this is a block copy, which is what fast codecs rely on.
+  void write_words(std::span<const std::uint64_t> words, std::size_t nbits);
   /// Pad to a byte boundary with zeros.
   void align_byte();
   /// Number of bits written so far (exact, before padding).
@@ -36,8 +40,8 @@ class BitWriter {
  private:
   void flush_acc();
   std::vector<std::uint8_t> bytes_;
-  std::uint64_t acc_ = 0;     // pending bits, LSB first
-  unsigned acc_bits_ = 0;     // number of pending bits in acc_ (< 64 between calls)
+  std::uint64_t acc_ = 0;  // pending bits, LSB first
+  unsigned acc_bits_ = 0;  // number of pending bits in acc_ (< 64 between calls)
   std::size_t bit_count_ = 0;
 };
 
@@ -55,6 +59,10 @@ class BitReader {
   std::uint64_t read_elias_omega(std::string_view what);
   float read_f32(std::string_view what);
   double read_f64(std::string_view what);
+  /// Read `nbits` bits into `words` in write_words() order; bits of `words` past nbits are
+  /// zeroed. Requires nbits <= 64 * words.size(); throws DecodeError (nothing consumed) if fewer
+  /// than nbits bits remain. A block copy when the reader is at a byte boundary.
+  void read_words(std::span<std::uint64_t> words, std::size_t nbits, std::string_view what);
   void align_byte(std::string_view what);
   std::size_t position() const { return pos_; }
   std::size_t remaining() const { return limit_ - pos_; }
