@@ -52,37 +52,22 @@ class Int8 final : public Compressor {
     const std::size_t nblocks = (d + block_ - 1) / block_;
     BitWriter w;
     std::uint64_t header = write_header(w, id(), d);
-    // Scales first, codes after: both parts stay byte-aligned and are block copies.
+    // Scales first, codes after: the codes are whole bytes written in place in the message.
+    // The scales (one per block) are needed before the codes, so a first pass finds them.
+    w.reserve_bits(w.bits() + 32 * nblocks + 8 * d);
     std::vector<float> scales(nblocks);
-    std::vector<std::uint64_t> code_words((d + 7) / 8);
-    auto* codes = reinterpret_cast<std::int8_t*>(code_words.data());
+    for (std::size_t b = 0; b < nblocks; ++b) {
+      const std::size_t lo = b * block_, n = std::min(block_, d - lo);
+      scales[b] = block_scale(x, lo, n, b);
+      w.write_f32(scales[b]);
+    }
+    std::span<std::uint8_t> out = w.append_bytes(d);
     for (std::size_t b = 0; b < nblocks; ++b) {
       const std::size_t lo = b * block_, n = std::min(block_, d - lo);
       const double* p = x.data() + lo;
-      double m = 0.0;
-      bool finite = true;
-      for (std::size_t j = 0; j < n; ++j) {
-        double a = std::fabs(p[j]);
-        m = a > m ? a : m;
-        finite &= a <= DBL_MAX;
-      }
-      if (!finite) require_finite_input(x, "int8");
-      if (m != 0.0 && (m < static_cast<double>(FLT_MIN) || m > static_cast<double>(FLT_MAX))) {
-        std::ostringstream msg;
-        msg << "codec '" << spec() << "': block " << b << " (entries " << lo << ".." << lo + n - 1
-            << ") has absmax " << m
-            << " outside fp32's normal range [2^-126, 3.4e38] that the fp32 scale needs";
-        throw InvalidArgument(msg.str());
-      }
-      float mf = static_cast<float>(m);
-      if (static_cast<double>(mf) < m) mf = std::nextafter(mf, FLT_MAX);
-      scales[b] = mf;
-      std::int8_t* q = codes + lo;
-      if (mf == 0.0f) {
-        std::fill(q, q + n, std::int8_t{0});
-        continue;
-      }
-      const double inv = 127.0 / static_cast<double>(mf);
+      auto* q = reinterpret_cast<std::int8_t*>(out.data() + lo);  // char types may alias
+      if (scales[b] == 0.0f) continue;                            // codes stay 0
+      const double inv = 127.0 / static_cast<double>(scales[b]);
       if (!stochastic_) {
         for (std::size_t j = 0; j < n; ++j) {
           double v = (p[j] * inv + kRoundMagic) - kRoundMagic;
@@ -97,16 +82,6 @@ class Int8 final : public Compressor {
           q[j] = static_cast<std::int8_t>(k);
         }
       }
-    }
-    std::vector<std::uint64_t> scale_words((nblocks + 1) / 2);
-    if (nblocks > 0) std::memcpy(scale_words.data(), scales.data(), nblocks * sizeof(float));
-    if constexpr (std::endian::native == std::endian::little) {
-      w.reserve_bits(w.bits() + 32 * nblocks + 8 * d);
-      w.write_words(scale_words, 32 * nblocks);
-      w.write_words(code_words, 8 * d);
-    } else {
-      for (float f : scales) w.write_f32(f);
-      for (std::size_t j = 0; j < d; ++j) w.write(static_cast<std::uint8_t>(codes[j]), 8);
     }
     return finish_message(w, header);
   }
@@ -127,32 +102,66 @@ class Int8 final : public Compressor {
       }
       step[b] = static_cast<double>(f) / 127.0;
     }
+    // The codes are whole bytes at a byte boundary: read them as int8 straight from the words
+    // (byte order of the words' memory image is the stream order on little-endian hosts).
+    static_assert(std::endian::native == std::endian::little, "int8 decode assumes little-endian");
     std::vector<std::uint64_t> code_words(d / 8 + 1);
     r.read_words(code_words, 8 * d, "codes");
     r.expect_end("codes");
-    std::vector<std::int8_t> codes(d);
-    if (d > 0) {
-      if constexpr (std::endian::native == std::endian::little) {
-        std::memcpy(codes.data(), code_words.data(), d);
-      } else {
-        for (std::size_t j = 0; j < d; ++j) {
-          codes[j] = static_cast<std::int8_t>(code_words[j / 8] >> (8 * (j % 8)));
-        }
-      }
+    const auto* codes = reinterpret_cast<const std::int8_t*>(code_words.data());
+    // Code -128 (byte 0x80) is never produced. Eight bytes at a time: after flipping 0x80 the
+    // classic zero-byte test (v - 0x01..01) & ~v & 0x80..80 is non-zero iff some byte was 0x80;
+    // padding bytes past d are zero and cannot match.
+    std::uint64_t bad = 0;
+    for (std::uint64_t word : code_words) {
+      const std::uint64_t v = word ^ 0x8080808080808080ULL;
+      bad |= (v - 0x0101010101010101ULL) & ~v & 0x8080808080808080ULL;
     }
-    if (std::find(codes.begin(), codes.end(), std::int8_t{-128}) != codes.end()) {
-      throw DecodeError("malformed int8 message: code -128 is outside [-127, 127]");
-    }
+    if (bad != 0) throw DecodeError("malformed int8 message: code -128 is outside [-127, 127]");
     for (std::size_t b = 0; b < nblocks; ++b) {
       const std::size_t lo = b * block_, n = std::min(block_, d - lo);
       const double st = step[b];
-      const std::int8_t* q = codes.data() + lo;
+      const std::int8_t* q = codes + lo;
       double* a = acc.data() + lo;
       for (std::size_t j = 0; j < n; ++j) a[j] += scale * (static_cast<double>(q[j]) * st);
     }
   }
 
  private:
+  // The block's absmax rounded up to fp32 (validated: finite, and 0 or a normal fp32).
+  float block_scale(std::span<const double> x, std::size_t lo, std::size_t n, std::size_t b) const {
+    // Magnitudes compared as integers: for non-negative doubles the bit patterns order like the
+    // values, and inf/NaN patterns exceed every finite one, so one max also detects them. Four
+    // independent maxima keep the loop from waiting on one compare chain.
+    const double* p = x.data() + lo;
+    constexpr std::uint64_t kAbs = ~(std::uint64_t{1} << 63);
+    std::uint64_t mb[4] = {0, 0, 0, 0};
+    std::size_t j = 0;
+    for (; j + 4 <= n; j += 4) {
+      for (unsigned k = 0; k < 4; ++k) {
+        std::uint64_t a = std::bit_cast<std::uint64_t>(p[j + k]) & kAbs;
+        mb[k] = a > mb[k] ? a : mb[k];
+      }
+    }
+    for (; j < n; ++j) {
+      std::uint64_t a = std::bit_cast<std::uint64_t>(p[j]) & kAbs;
+      mb[0] = a > mb[0] ? a : mb[0];
+    }
+    const std::uint64_t max_bits = std::max(std::max(mb[0], mb[1]), std::max(mb[2], mb[3]));
+    if (max_bits >= std::bit_cast<std::uint64_t>(HUGE_VAL)) require_finite_input(x, "int8");
+    const double m = std::bit_cast<double>(max_bits);
+    if (m != 0.0 && (m < static_cast<double>(FLT_MIN) || m > static_cast<double>(FLT_MAX))) {
+      std::ostringstream msg;
+      msg << "codec '" << spec() << "': block " << b << " (entries " << lo << ".." << lo + n - 1
+          << ") has absmax " << m
+          << " outside fp32's normal range [2^-126, 3.4e38] that the fp32 scale needs";
+      throw InvalidArgument(msg.str());
+    }
+    float mf = static_cast<float>(m);
+    if (static_cast<double>(mf) < m) mf = std::nextafter(mf, FLT_MAX);
+    return mf;
+  }
+
   std::size_t block_;
   bool stochastic_;
 };

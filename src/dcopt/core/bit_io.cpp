@@ -101,6 +101,14 @@ void BitWriter::write_words(std::span<const std::uint64_t> words, std::size_t nb
   if (tail > 0) write(words[full_words], tail);
 }
 
+std::span<std::uint8_t> BitWriter::append_bytes(std::size_t nbytes) {
+  if (acc_bits_ != 0) throw std::logic_error("BitWriter::append_bytes: not at a byte boundary");
+  std::size_t old = bytes_.size();
+  bytes_.resize(old + nbytes);
+  bit_count_ += 8 * nbytes;
+  return std::span<std::uint8_t>(bytes_).subspan(old);
+}
+
 void BitWriter::align_byte() {
   unsigned pad = static_cast<unsigned>((8 - bit_count_ % 8) % 8);
   write(0, pad);

@@ -30,6 +30,11 @@ class BitWriter {
   /// the same LSB-first order as write()). Requires nbits <= 64 * words.size(). When the writer
   /// is at a byte boundary this is a block copy, which is what fast codecs rely on.
   void write_words(std::span<const std::uint64_t> words, std::size_t nbits);
+  /// Grow the stream by `nbytes` zero bytes (8 * nbytes bits) and return them to be filled in
+  /// place, for codecs whose payload is whole bytes (no intermediate buffer). Requires the writer
+  /// to be at a byte boundary (std::logic_error otherwise); the span is valid until the next
+  /// write.
+  std::span<std::uint8_t> append_bytes(std::size_t nbytes);
   /// Pad to a byte boundary with zeros.
   void align_byte();
   /// Number of bits written so far (exact, before padding).
