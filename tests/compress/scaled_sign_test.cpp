@@ -23,7 +23,7 @@ TEST(ScaledSign, MagnitudesEqualMeanAbsAndSignsMatch) {
     for (std::size_t j = 0; j < d; ++j) {
       EXPECT_NEAR(std::fabs(out[j]), scale, 1e-6 * scale) << "d=" << d << " j=" << j;
       if (x[j] == 0.0) {
-        EXPECT_GT(out[j], 0.0) << "sign(0) is +";
+        EXPECT_NEAR(out[j], scale, 1e-6 * scale) << "sign(0) is +";
       } else {
         EXPECT_EQ(std::signbit(out[j]), std::signbit(x[j]));
       }
