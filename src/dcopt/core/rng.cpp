@@ -62,19 +62,6 @@ void Rng::refill() {
   if (++ctr_[0] == 0) ++ctr_[1];
 }
 
-std::uint32_t Rng::next_u32() {
-  if (used_ >= 4) refill();
-  return buf_[used_++];
-}
-
-std::uint64_t Rng::next_u64() {
-  std::uint64_t lo = next_u32();
-  std::uint64_t hi = next_u32();
-  return (hi << 32) | lo;
-}
-
-double Rng::uniform() { return static_cast<double>(next_u64() >> 11) * 0x1.0p-53; }
-
 double Rng::normal() {
   if (has_spare_) {
     has_spare_ = false;

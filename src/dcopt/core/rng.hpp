@@ -34,10 +34,18 @@ class Rng {
   static constexpr result_type max() { return std::numeric_limits<result_type>::max(); }
   result_type operator()() { return next_u64(); }
 
-  std::uint64_t next_u64();
-  std::uint32_t next_u32();
+  // The hot draws are inline: codecs draw one number per entry.
+  std::uint32_t next_u32() {
+    if (used_ >= 4) refill();
+    return buf_[used_++];
+  }
+  std::uint64_t next_u64() {
+    std::uint64_t lo = next_u32();
+    std::uint64_t hi = next_u32();
+    return (hi << 32) | lo;
+  }
   /// Uniform in [0, 1) with 53 random bits.
-  double uniform();
+  double uniform() { return static_cast<double>(next_u64() >> 11) * 0x1.0p-53; }
   /// Standard normal (Box-Muller; both values of a pair are used).
   double normal();
   /// true with probability p (p <= 0: never, p >= 1: always).
