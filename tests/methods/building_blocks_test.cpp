@@ -13,6 +13,7 @@
 #include "dcopt/methods/compressed_shift.hpp"
 #include "dcopt/methods/error_feedback.hpp"
 #include "dcopt/methods/exchange.hpp"
+#include "method_harness.hpp"
 
 namespace dcopt {
 namespace {
@@ -50,6 +51,7 @@ TEST(AverageCompressed, WeightsAndScale) {
 }
 
 TEST(AverageCompressed, SharedStreamsGiveTheSameSupport) {
+  DCOPT_REQUIRE_SPARSE_CODECS();
   CompressorPtr randk = make_compressor("randk:k=2,precision=64");
   for (CodecStreams streams : {CodecStreams::shared, CodecStreams::independent}) {
     std::mutex mu;
@@ -177,6 +179,7 @@ TEST(CompressedShift, MessageIsTheCompressedDifference) {
 }
 
 TEST(ErrorFeedback, KeepsWhatTheCodecDrops) {
+  DCOPT_REQUIRE_SPARSE_CODECS();
   CompressorPtr top = make_compressor("topk:k=1,precision=64");
   CompressorPtr id = make_compressor("identity:precision=64");
   run_threads(2, [&](Communicator& comm) {
