@@ -17,8 +17,20 @@ namespace dcopt {
 
 inline constexpr std::uint64_t kSlotsPerRound = 8;
 
+/// Whose randomness a worker's codec draws from.
+enum class CodecStreams {
+  /// Each sender its own stream (seed, compressor, sender, round, slot): independent
+  /// compressors, as every theorem assumes (the omega/n term needs independence).
+  independent,
+  /// Every sender the same stream (seed, shared_codec, 0, round, slot): correlated compressors,
+  /// e.g. all workers keep the same RandK coordinates. Reproduces the MARINA reference code
+  /// (ALGORITHMS.md §3.5 (a)); the theory's omega/n speed-up does not hold.
+  shared,
+};
+
 /// The stream worker `sender` encodes with in exchange `slot` of `round`.
-Rng codec_stream(const WorkerContext& ctx, int sender, std::uint64_t round, unsigned slot);
+Rng codec_stream(const WorkerContext& ctx, int sender, std::uint64_t round, unsigned slot,
+                 CodecStreams streams = CodecStreams::independent);
 
 /// Who sends in a partial-participation exchange.
 struct Participation {
@@ -37,6 +49,27 @@ std::uint64_t average_compressed(WorkerContext& ctx, const Compressor& codec,
                                  std::uint64_t round, unsigned slot,
                                  std::span<double> my_decoded = {}, Participation who = {});
 
+/// Options of the general form of average_compressed.
+struct ExchangeOptions {
+  /// If not empty, receives this worker's own decoded message scale * Q(x) (for shifts and
+  /// error memories); zero if this worker does not send.
+  std::span<double> my_decoded = {};
+  /// Weight of each worker's decoded message in `avg`, indexed by rank (size n). A worker with
+  /// weight 0 sends nothing (0 bits). Empty: everyone sends with weight 1/n.
+  /// sample_client_weights() fills it for partial participation.
+  std::span<const double> weights = {};
+  CodecStreams streams = CodecStreams::independent;
+  /// Every decoded message is multiplied by `scale`: scale = 1/(omega+1) turns an unbiased
+  /// Q in U(omega) into a contractive codec with delta = omega + 1 (ALGORITHMS.md §1.1).
+  double scale = 1.0;
+};
+
+/// avg = sum over senders w, in rank order, of weights[w] * scale * Q_w(x_w). Returns this
+/// worker's uplink bits (0 if its weight is 0).
+std::uint64_t average_compressed(WorkerContext& ctx, const Compressor& codec,
+                                 std::span<const double> mine, std::span<double> avg,
+                                 std::uint64_t round, unsigned slot, const ExchangeOptions& opt);
+
 /// "The server broadcasts a vector": `aggregate` (identical on every worker, since every worker
 /// runs the server step) is encoded with the server codec on the shared server stream and
 /// decoded into `received`. No communication is needed; the returned exact size of the encoded
@@ -52,9 +85,30 @@ bool shared_coin(const WorkerContext& ctx, double p, std::uint64_t round);
 std::vector<std::uint32_t> sample_clients(const WorkerContext& ctx, std::size_t r,
                                           std::uint64_t round);
 
+enum class ClientSampling {
+  /// r i.i.d. uniform draws from {0..n-1} (the MARINA paper's PP rule): a worker drawn c times
+  /// has weight c/r, so E[weights] = 1/n and the weighted average is unbiased.
+  with_replacement,
+  /// r distinct workers, weight 1/r each.
+  without_replacement,
+};
+
+/// "Sample r clients" as exchange weights: weights[w] (size n) = the weight of worker w's
+/// message in this round's average, 0 if not sampled. Same on every worker (shared stream
+/// (seed, clients, 0, round)), 0 bits. Requires 1 <= r; r <= n without replacement.
+void sample_client_weights(const WorkerContext& ctx, std::size_t r, ClientSampling sampling,
+                           std::uint64_t round, std::span<double> weights);
+
 /// A worker's minibatch: b indices out of [0, m), without replacement (b <= m), private to the
 /// worker, from Rng(seed, Purpose::minibatch, rank, round).
 std::vector<std::uint32_t> sample_minibatch(const WorkerContext& ctx, std::size_t m, std::size_t b,
                                             std::uint64_t round);
+
+/// As above into `out` (its capacity is reused: no allocation per round once warm).
+/// `replacement`: b i.i.d. uniform indices (the online/expectation case simulated from local
+/// data, any b >= 1); otherwise b distinct indices (b <= m). Stream: (seed, minibatch, rank,
+/// round * kSlotsPerRound + slot).
+void sample_minibatch_into(const WorkerContext& ctx, std::size_t m, std::size_t b, bool replacement,
+                           std::uint64_t round, unsigned slot, std::vector<std::uint32_t>& out);
 
 }  // namespace dcopt

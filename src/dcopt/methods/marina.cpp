@@ -26,11 +26,14 @@ class Marina final : public Method {
     const double d = static_cast<double>(c.dim);
     CompressorProperties q = opt_.codec->properties(c.dim);
     if (!q.unbiased) {
-      throw InvalidArgument(s.context() + ": MARINA needs an unbiased codec; '" +
-                            opt_.codec->spec() + "' is biased (use EF21 for contractive codecs)");
+      throw InvalidArgument(s.context() + ": codec '" + opt_.codec->spec() +
+                            "' is biased; MARINA needs an unbiased codec (Thm 2.1 needs "
+                            "E[Q(x)] = x; use EF21 for contractive codecs)");
     }
     omega_ = q.omega;
-    p_ = s.number("p", std::min(1.0, q.expected_density / d), 1e-12, 1.0);
+    p_ = read_probability(s, "p", std::min(1.0, q.expected_density / d));
+    exchange_.streams =
+        s.boolean("shared_indices", false) ? CodecStreams::shared : CodecStreams::independent;
     const double n = static_cast<double>(c.workers);
     theory_gamma_ = 1.0 / (c.L_tilde * (1.0 + std::sqrt((1.0 - p_) * omega_ / (p_ * n))));
     gamma_ = opt_.stepsize(theory_gamma_);
@@ -58,7 +61,7 @@ class Marina final : public Method {
       cost.bits_up = average_compressed(ctx, *opt_.dense, grad_, g_server_, round, 0);
     } else {
       vec::sub(grad_, grad_prev_, diff_);
-      cost.bits_up = average_compressed(ctx, *opt_.codec, diff_, avg_, round, 0);
+      cost.bits_up = average_compressed(ctx, *opt_.codec, diff_, avg_, round, 0, exchange_);
       vec::axpy(1.0, avg_, g_server_);
     }
     cost.bits_down = server_broadcast(ctx, *opt_.server, g_server_, g_, round, 0);
@@ -72,13 +75,15 @@ class Marina final : public Method {
             {"gamma_theory", theory_gamma_},
             {"p", p_},
             {"omega", omega_},
-            {"L", L_}};
+            {"L", L_},
+            {"shared_indices", exchange_.streams == CodecStreams::shared ? 1.0 : 0.0}};
   }
 
  private:
   const Objective& f_;
   MethodOptions opt_;
   double omega_ = 0, p_ = 1, gamma_ = 0, theory_gamma_ = 0, L_ = 0;
+  ExchangeOptions exchange_;
   vec::Vec x_, grad_, grad_prev_, diff_, avg_, g_server_, g_;
 };
 

@@ -7,7 +7,10 @@
 //   g^{k+1} = mean of the full gradients, or g^k + mean Q_i(...); server broadcasts g^{k+1}.
 // Theory (Thm 2.1 / Cor 2.1, the paper's form with L = sqrt(mean L_i^2)):
 //   p = zeta_Q / d,  gamma = 1 / (L (1 + sqrt((1-p) omega / (p n)))).
-// Settings: codec (default randk:k=1), p, gamma, gamma_multiplier, precision, server_codec.
+// Settings: codec (default randk:k=1), p (0 < p <= 1), shared_indices (default false: every
+// worker's codec draws from its own stream, as the theory assumes; true: all workers use the
+// same stream each round, e.g. the same RandK coordinates, reproducing the reference code,
+// ALGORITHMS.md §3.5 (a)), gamma, gamma_multiplier, precision, server_codec.
 #include <memory>
 
 #include "dcopt/core/settings.hpp"

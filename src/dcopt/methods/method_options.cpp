@@ -33,4 +33,26 @@ MethodOptions read_method_options(const Settings& s, const std::string& default_
   return o;
 }
 
+double read_probability(const Settings& s, const std::string& key, double fallback) {
+  std::optional<double> p = s.optional_number(key);
+  if (!p) return fallback;
+  if (!(*p > 0.0 && *p <= 1.0)) {
+    throw InvalidArgument(s.context() + ": " + key + " = " + Settings::to_string(*p) +
+                          ": out of range; valid: 0 < " + key + " <= 1");
+  }
+  return *p;
+}
+
+std::size_t read_count(const Settings& s, const std::string& key, std::size_t fallback,
+                       std::size_t max, const std::string& what) {
+  std::optional<std::int64_t> v = s.optional_integer(key);
+  if (!v) return fallback;
+  if (*v < 1 || static_cast<std::uint64_t>(*v) > max) {
+    throw InvalidArgument(s.context() + ": " + key + " = " + std::to_string(*v) +
+                          ": out of range; valid: 1 <= " + key + " <= " + std::to_string(max) +
+                          " (" + what + ")");
+  }
+  return static_cast<std::size_t>(*v);
+}
+
 }  // namespace dcopt

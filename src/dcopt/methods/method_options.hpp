@@ -28,4 +28,12 @@ struct MethodOptions {
 /// Reads the common settings; `default_codec` is used when `codec` is absent.
 MethodOptions read_method_options(const Settings& s, const std::string& default_codec);
 
+/// A probability in (0, 1] (p of MARINA, VR-DIANA's refresh probability): InvalidArgument
+/// naming the key and "valid: 0 < key <= 1" otherwise.
+double read_probability(const Settings& s, const std::string& key, double fallback);
+
+/// A minibatch / client count in [1, max]; the message names `what` max is ("local samples m").
+std::size_t read_count(const Settings& s, const std::string& key, std::size_t fallback,
+                       std::size_t max, const std::string& what);
+
 }  // namespace dcopt

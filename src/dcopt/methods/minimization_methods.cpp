@@ -1,15 +1,33 @@
 #include "dcopt/methods/minimization_methods.hpp"
 
 #include "dcopt/core/error.hpp"
+#include "dcopt/methods/dcgd.hpp"
+#include "dcopt/methods/diana.hpp"
+#include "dcopt/methods/ef.hpp"
+#include "dcopt/methods/ef21.hpp"
 #include "dcopt/methods/gd.hpp"
 #include "dcopt/methods/marina.hpp"
+#include "dcopt/methods/pp_marina.hpp"
+#include "dcopt/methods/vr_diana.hpp"
+#include "dcopt/methods/vr_marina.hpp"
 
 namespace dcopt {
 
 const std::vector<MinimizationMethodInfo>& minimization_methods() {
   static const std::vector<MinimizationMethodInfo> catalog = {
       {"gd", "distributed gradient descent (uncompressed)", make_gd},
+      {"dcgd", "distributed compressed GD (QSGD-style): average of Q(grad f_i)", make_dcgd},
+      {"diana", "DIANA: compressed differences to learned shifts", make_diana},
+      {"vr_diana", "VR-DIANA: DIANA with L-SVRG minibatch gradients", make_vr_diana},
+      {"ef", "error feedback (EC-SGD): compress gamma*grad + error memory", make_ef},
+      {"ef21", "EF21: compressed differences to a tracked gradient (contractive codecs)",
+       make_ef21},
       {"marina", "MARINA: compressed gradient differences + rare full sync (Alg. 1)", make_marina},
+      {"vr_marina", "VR-MARINA, finite sums: minibatch gradient differences (Alg. 2)",
+       make_vr_marina},
+      {"vr_marina_online", "VR-MARINA, online/expectation case: sampled gradients (Alg. 3)",
+       make_vr_marina_online},
+      {"pp_marina", "PP-MARINA: MARINA with r sampled clients per round (Alg. 4)", make_pp_marina},
   };
   return catalog;
 }

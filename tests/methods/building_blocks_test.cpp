@@ -1,0 +1,212 @@
+// The exchange building blocks (exchange.hpp), CompressedShift and ErrorFeedback, on the thread
+// backend.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <mutex>
+#include <set>
+
+#include "dcopt/comm/thread_comm.hpp"
+#include "dcopt/compress/registry.hpp"
+#include "dcopt/core/vec.hpp"
+#include "dcopt/methods/compressed_shift.hpp"
+#include "dcopt/methods/error_feedback.hpp"
+#include "dcopt/methods/exchange.hpp"
+#include "method_harness.hpp"
+
+namespace dcopt {
+namespace {
+
+// Worker w's vector: distinct, exactly representable entries.
+vec::Vec vector_of(int w, std::size_t d = 10) {
+  vec::Vec x(d);
+  for (std::size_t j = 0; j < d; ++j) x[j] = (w + 1) * 0.5 + static_cast<double>(j) * 0.25;
+  return x;
+}
+
+TEST(AverageCompressed, WeightsAndScale) {
+  CompressorPtr id = make_compressor("identity:precision=64");
+  const double weights[3] = {0.5, 0.0, 0.5};
+  run_threads(3, [&](Communicator& comm) {
+    WorkerContext ctx{comm, 1};
+    vec::Vec x = vector_of(comm.rank()), avg(10), mine(10, 7.0);
+    ExchangeOptions o;
+    o.weights = weights;
+    o.scale = 0.5;
+    o.my_decoded = mine;
+    std::uint64_t bits = average_compressed(ctx, *id, x, avg, 1, 0, o);
+    vec::Vec x0 = vector_of(0), x2 = vector_of(2);
+    for (std::size_t j = 0; j < 10; ++j) {
+      // Exact: halves and quarters of small dyadic numbers.
+      EXPECT_EQ(avg[j], 0.25 * x0[j] + 0.25 * x2[j]);
+      EXPECT_EQ(mine[j], comm.rank() == 1 ? 0.0 : 0.5 * x[j]);
+    }
+    if (comm.rank() == 1) {
+      EXPECT_EQ(bits, 0u);
+    } else {
+      EXPECT_GT(bits, 640u);
+    }
+  });
+}
+
+TEST(AverageCompressed, SharedStreamsGiveTheSameSupport) {
+  DCOPT_REQUIRE_SPARSE_CODECS();
+  CompressorPtr randk = make_compressor("randk:k=2,precision=64");
+  for (CodecStreams streams : {CodecStreams::shared, CodecStreams::independent}) {
+    std::mutex mu;
+    std::vector<std::set<std::vector<int>>> supports(6);  // per round: distinct supports
+    run_threads(4, [&](Communicator& comm) {
+      WorkerContext ctx{comm, 3};
+      vec::Vec x = vector_of(comm.rank()), avg(10), mine(10);
+      for (std::uint64_t round = 1; round <= 6; ++round) {
+        ExchangeOptions o;
+        o.streams = streams;
+        o.my_decoded = mine;
+        average_compressed(ctx, *randk, x, avg, round, 0, o);
+        std::vector<int> support;
+        for (int j = 0; j < 10; ++j) {
+          if (mine[static_cast<std::size_t>(j)] != 0.0) support.push_back(j);
+        }
+        std::lock_guard<std::mutex> lock(mu);
+        supports[round - 1].insert(support);
+      }
+    });
+    std::size_t distinct = 0;
+    for (const auto& s : supports) distinct += s.size();
+    if (streams == CodecStreams::shared) {
+      EXPECT_EQ(distinct, 6u) << "shared streams: one support per round";
+    } else {
+      // Independent: P(4 workers pick the same 2 of 10 coordinates) = 45^-3 per round.
+      EXPECT_GT(distinct, 6u);
+    }
+  }
+}
+
+TEST(SampleClientWeights, SameEverywhereAndUnbiased) {
+  const int n = 5, r = 3, rounds = 4000;
+  std::vector<std::vector<double>> seen(n);
+  run_threads(n, [&](Communicator& comm) {
+    WorkerContext ctx{comm, 11};
+    vec::Vec w(n), sum(n, 0.0);
+    Bytes mine(n * sizeof(double));
+    for (int k = 1; k <= rounds; ++k) {
+      sample_client_weights(ctx, r, ClientSampling::with_replacement, k, w);
+      double total = 0;
+      for (double v : w) {
+        total += v;
+        // Multiples of 1/r.
+        EXPECT_NEAR(v * r, std::round(v * r), 1e-12);
+      }
+      EXPECT_NEAR(total, 1.0, 1e-15);
+      vec::axpy(1.0, w, sum);
+      std::memcpy(mine.data(), w.data(), mine.size());
+      comm.broadcast(mine, 0);
+      EXPECT_EQ(std::memcmp(mine.data(), w.data(), mine.size()), 0) << "round " << k;
+      sample_client_weights(ctx, r, ClientSampling::without_replacement, k, w);
+      int selected = 0;
+      for (double v : w) {
+        if (v != 0.0) {
+          EXPECT_EQ(v, 1.0 / r);
+          ++selected;
+        }
+      }
+      EXPECT_EQ(selected, r);
+    }
+    seen[static_cast<std::size_t>(comm.rank())] = sum;
+  });
+  // E[weight_w] = 1/n; Var(c/r) = (1/n)(1-1/n)/r with c ~ Bin(r, 1/n); 5 sd of the mean.
+  const double sd = std::sqrt((1.0 / n) * (1 - 1.0 / n) / r / rounds);
+  for (int w = 0; w < n; ++w) EXPECT_NEAR(seen[0][w] / rounds, 1.0 / n, 5 * sd);
+}
+
+TEST(SampleMinibatchInto, WithAndWithoutReplacement) {
+  run_threads(1, [&](Communicator& comm) {
+    WorkerContext ctx{comm, 5};
+    std::vector<std::uint32_t> idx;
+    sample_minibatch_into(ctx, 10, 25, true, 1, 0, idx);  // b > m is fine with replacement
+    ASSERT_EQ(idx.size(), 25u);
+    std::set<std::uint32_t> distinct(idx.begin(), idx.end());
+    EXPECT_LT(distinct.size(), 25u);
+    for (auto j : idx) EXPECT_LT(j, 10u);
+    sample_minibatch_into(ctx, 10, 6, false, 1, 0, idx);
+    ASSERT_EQ(idx.size(), 6u);
+    EXPECT_EQ(std::set<std::uint32_t>(idx.begin(), idx.end()).size(), 6u);
+    std::vector<std::uint32_t> again;
+    sample_minibatch_into(ctx, 10, 6, false, 1, 0, again);
+    EXPECT_EQ(idx, again);
+    sample_minibatch_into(ctx, 10, 6, false, 1, 1, again);  // another slot, another draw
+    EXPECT_NE(idx, again);
+  });
+}
+
+TEST(CompressedShift, TracksTheVectorsAndTheirMean) {
+  CompressorPtr id = make_compressor("identity:precision=64");
+  run_threads(3, [&](Communicator& comm) {
+    WorkerContext ctx{comm, 1};
+    CompressedShift shift(10, 0.5);
+    vec::Vec v = vector_of(comm.rank());
+    vec::Vec mean(10, 0.0);
+    for (int w = 0; w < 3; ++w) vec::axpy(1.0 / 3, vector_of(w), mean);
+    for (std::uint64_t k = 1; k <= 40; ++k) {
+      shift.exchange(ctx, *id, v, k, 0);
+      // Before advance(): m = mean(v_j - h_j).
+      shift.advance();
+    }
+    // h_i = (1 - 2^-40) v_i, h = mean h_i, to round-off.
+    for (std::size_t j = 0; j < 10; ++j) {
+      EXPECT_NEAR(shift.local()[j], v[j], 1e-11 * std::abs(v[j]));
+      EXPECT_NEAR(shift.mean()[j], mean[j], 1e-11 * std::abs(mean[j]));
+    }
+  });
+}
+
+TEST(CompressedShift, MessageIsTheCompressedDifference) {
+  CompressorPtr id = make_compressor("identity:precision=64");
+  run_threads(2, [&](Communicator& comm) {
+    WorkerContext ctx{comm, 1};
+    CompressedShift shift(10, 1.0);
+    vec::Vec h = vector_of(5), hm = vector_of(6), v = vector_of(comm.rank());
+    shift.reset(h, hm);
+    shift.exchange(ctx, *id, v, 1, 0);
+    for (std::size_t j = 0; j < 10; ++j) {
+      EXPECT_EQ(shift.my_message()[j], v[j] - h[j]);
+      EXPECT_EQ(shift.mean()[j], hm[j]);  // not moved before advance()
+    }
+    shift.advance();
+    for (std::size_t j = 0; j < 10; ++j) EXPECT_EQ(shift.local()[j], v[j]);
+  });
+}
+
+TEST(ErrorFeedback, KeepsWhatTheCodecDrops) {
+  DCOPT_REQUIRE_SPARSE_CODECS();
+  CompressorPtr top = make_compressor("topk:k=1,precision=64");
+  CompressorPtr id = make_compressor("identity:precision=64");
+  run_threads(2, [&](Communicator& comm) {
+    WorkerContext ctx{comm, 1};
+    ErrorFeedback ef(10), ef_id(10);
+    vec::Vec v = vector_of(comm.rank()), avg(10), sent_total(10, 0.0);
+    // Over T rounds, what was sent plus the memory equals everything that was put in:
+    // sum_t C(p_t) + e_T = T v (exact telescoping up to round-off).
+    for (std::uint64_t k = 1; k <= 30; ++k) {
+      ExchangeOptions o;
+      ef.exchange(ctx, *top, v, avg, k, 0, o);
+      vec::axpy(1.0, avg, sent_total);
+      ef_id.exchange(ctx, *id, v, avg, k, 0, o);
+      for (double e : ef_id.memory()) ASSERT_EQ(e, 0.0);
+    }
+    vec::Vec e(ef.memory().begin(), ef.memory().end());
+    comm.allreduce_sum(e);
+    vec::Vec mean_v = vector_of(0);
+    vec::axpy(1.0, vector_of(1), mean_v);
+    for (std::size_t j = 0; j < 10; ++j) {
+      EXPECT_NEAR(sent_total[j] + 0.5 * e[j], 30 * 0.5 * mean_v[j], 1e-12 * 30 * mean_v[j]);
+    }
+    // Memory bounded: TopK with delta = d never lets it grow past a few ||v||.
+    EXPECT_LT(vec::norm2(ef.memory()), 10 * vec::norm2(v));
+    EXPECT_GT(vec::norm2(ef.memory()), 0.0);
+  });
+}
+
+}  // namespace
+}  // namespace dcopt
