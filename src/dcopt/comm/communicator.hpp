@@ -20,6 +20,7 @@ class Communicator {
   virtual ~Communicator() = default;
   virtual int rank() const = 0;
   virtual int size() const = 0;
+  /// Returns once every rank has called it. Moves no payload, so it meters nothing.
   virtual void barrier() = 0;
   /// Every rank contributes `mine` (any size, may be empty, sizes may differ); every rank gets
   /// all contributions indexed by rank. Metered: sent = |mine| * (size-1),

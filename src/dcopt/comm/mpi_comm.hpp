@@ -1,0 +1,90 @@
+#pragma once
+// MpiComm: the Communicator over MPI (OpenMPI), one worker per MPI process.
+//
+//   int main(int argc, char** argv) {
+//     dcopt::MpiSession session(argc, argv);  // MPI_Init unless already initialized
+//     dcopt::MpiComm comm;                    // MPI_COMM_WORLD
+//     ...
+//   }                                          // comm freed, then MPI_Finalize
+//
+// Determinism: allreduce_sum allgathers every contribution and adds them in rank order on every
+// rank, exactly as ThreadComm does, so results are bit-identical across ranks and backends (an
+// MPI_Allreduce(MPI_SUM) may add in any order and would break that).
+//
+// Errors: every MPI return code is checked (the duplicated communicator uses
+// MPI_ERRORS_RETURN) and a failure throws CommError with MPI's error string. Payloads whose size
+// does not fit MPI's int counts throw CommError on every rank before any data moves.
+// An MpiComm is not thread-safe: use it from one thread.
+#include <mpi.h>
+
+#include <cstdint>
+
+#include "dcopt/comm/communicator.hpp"
+
+namespace dcopt {
+
+/// Initializes MPI for the lifetime of the object unless it already is initialized; finalizes it
+/// on destruction only if this object initialized it. Destroy every MpiComm before it.
+class MpiSession {
+ public:
+  MpiSession();
+  MpiSession(int& argc, char**& argv);
+  ~MpiSession();
+  MpiSession(const MpiSession&) = delete;
+  MpiSession& operator=(const MpiSession&) = delete;
+
+  /// True if this object called MPI_Init (and will call MPI_Finalize).
+  bool owns_mpi() const { return owns_; }
+
+ private:
+  bool owns_ = false;
+};
+
+class MpiComm final : public Communicator {
+ public:
+  /// Works on a private duplicate of `comm` (so our messages never match anyone else's) whose
+  /// error handler returns error codes. MPI must be initialized (CommError otherwise).
+  /// Collective over `comm`.
+  explicit MpiComm(MPI_Comm comm = MPI_COMM_WORLD);
+  ~MpiComm() override;
+  MpiComm(const MpiComm&) = delete;
+  MpiComm& operator=(const MpiComm&) = delete;
+
+  int rank() const override { return rank_; }
+  int size() const override { return size_; }
+  /// No payload moves: not metered.
+  void barrier() override;
+  /// MPI_Allgather of the sizes, then MPI_Allgatherv of the bytes.
+  std::vector<Bytes> allgather(std::span<const std::uint8_t> mine) override;
+  /// MPI_Bcast of the size, then of the bytes. All ranks must pass the same root.
+  void broadcast(Bytes& bytes, int root) override;
+  /// MPI_Allgather of the sizes (so every rank can check them and fail together), then
+  /// MPI_Gatherv of the bytes. All ranks must pass the same root.
+  std::vector<Bytes> gather(std::span<const std::uint8_t> mine, int root) override;
+  /// MPI_Allgather of the lengths (checked equal), MPI_Allgather of the values, then the sum in
+  /// rank order on every rank.
+  void allreduce_sum(std::span<double> values) override;
+
+  MPI_Comm mpi_comm() const { return comm_; }
+
+ private:
+  void allgather_sizes(std::uint64_t mine);
+  void check_root(int root, const char* what) const;
+
+  MPI_Comm comm_ = MPI_COMM_NULL;
+  int rank_ = 0;
+  int size_ = 1;
+  // Reused from call to call so steady-state collectives do not reallocate.
+  std::vector<std::uint64_t> sizes_;
+  std::vector<int> counts_;
+  std::vector<int> displs_;
+  Bytes flat_;
+  std::vector<double> gathered_;
+};
+
+namespace detail {
+/// `n` as an MPI count; CommError naming `what` if it does not fit in an int.
+int to_mpi_count(std::uint64_t n, const char* what);
+}  // namespace detail
+
+}  // namespace dcopt

@@ -1,0 +1,226 @@
+#include "dcopt/comm/thread_comm.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <stdexcept>
+#include <string>
+#include <thread>
+
+#include "comm/collectives_suite.hpp"
+#include "dcopt/core/error.hpp"
+
+namespace dcopt {
+namespace {
+
+using ::testing::HasSubstr;
+
+class ThreadCommSuite : public ::testing::TestWithParam<int> {};
+
+TEST_P(ThreadCommSuite, EveryCollectiveMeetsTheContract) {
+  const int n = GetParam();
+  std::atomic<int> ran{0};
+  run_threads(n, [&](Communicator& c) {
+    EXPECT_EQ(c.size(), n);
+    comm_suite::run_all(c);
+    ++ran;
+  });
+  EXPECT_EQ(ran.load(), n);
+}
+
+TEST_P(ThreadCommSuite, SeededRunIsBitIdenticalAcrossRunsAndRanks) {
+  // Thread interleavings differ from run to run; the bits must not.
+  const int n = GetParam();
+  const auto reference = comm_suite::seeded_reference(n, 77);
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    std::vector<std::vector<double>> result(static_cast<std::size_t>(n));
+    run_threads(n, [&](Communicator& c) {
+      result[static_cast<std::size_t>(c.rank())] = comm_suite::seeded_run(c, 77);
+    });
+    for (int r = 0; r < n; ++r) {
+      EXPECT_TRUE(comm_suite::same_bits(result[static_cast<std::size_t>(r)], reference))
+          << "rank " << r << ", attempt " << attempt;
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Sizes, ThreadCommSuite, ::testing::Values(1, 2, 3, 4, 7),
+                         [](const auto& info) { return "n" + std::to_string(info.param); });
+
+TEST(ThreadComm, BarrierWaitsForEveryone) {
+  const int n = 5;
+  std::atomic<int> arrived{0};
+  run_threads(n, [&](Communicator& c) {
+    for (int k = 0; k < 200; ++k) {
+      ++arrived;
+      c.barrier();
+      // Everyone incremented for round k; nobody can be past round k + 1's increment.
+      const int seen = arrived.load();
+      EXPECT_GE(seen, n * (k + 1));
+      EXPECT_LT(seen, n * (k + 2));
+    }
+  });
+  EXPECT_EQ(arrived.load(), n * 200);
+}
+
+TEST(ThreadComm, RejectsNonPositiveWorkerCount) {
+  EXPECT_THROW(run_threads(0, [](Communicator&) {}), InvalidArgument);
+  EXPECT_THROW(run_threads(-3, [](Communicator&) {}), InvalidArgument);
+}
+
+TEST(ThreadComm, FailingWorkerReleasesOthersAndItsOwnErrorIsRethrown) {
+  const int n = 4;
+  std::vector<std::string> released(n);
+  std::vector<int> collectives(n, 0);
+  bool rethrown_original = false;
+  try {
+    run_threads(n, [&](Communicator& c) {
+      const auto me = static_cast<std::size_t>(c.rank());
+      try {
+        // Everyone keeps calling collectives forever; only the failure can end this loop.
+        for (int k = 0;; ++k) {
+          if (c.rank() == 2 && k == 5) throw std::logic_error("boom");
+          std::vector<double> v(3, 1.0);
+          c.allreduce_sum(v);
+          c.allgather(comm_suite::pattern(c.rank(), 10, k));
+          Bytes b(4);
+          c.broadcast(b, k % n);
+          collectives[me] += 3;
+        }
+      } catch (const CommError& e) {
+        released[me] = e.what();
+        // Later collectives fail immediately too; they never block.
+        EXPECT_THROW(c.barrier(), CommError);
+        EXPECT_THROW(c.allgather({}), CommError);
+        throw;
+      }
+    });
+  } catch (const std::logic_error& e) {
+    rethrown_original = std::string(e.what()) == "boom";
+  } catch (const std::exception& e) {
+    ADD_FAILURE() << "run_threads threw a secondary error instead of the original: " << e.what();
+  }
+  EXPECT_TRUE(rethrown_original);
+  for (int r = 0; r < n; ++r) {
+    if (r == 2) {
+      EXPECT_EQ(released[2], "");
+      EXPECT_EQ(collectives[2], 15);
+    } else {
+      EXPECT_EQ(released[static_cast<std::size_t>(r)], "worker 2 failed: boom") << "rank " << r;
+      EXPECT_GE(collectives[static_cast<std::size_t>(r)], 15) << "rank " << r;
+    }
+  }
+}
+
+TEST(ThreadComm, WorkerFailingBeforeOthersEnterStillReleasesThem) {
+  const int n = 4;
+  std::atomic<int> released{0};
+  EXPECT_THROW(run_threads(n,
+                           [&](Communicator& c) {
+                             if (c.rank() == 2) throw std::runtime_error("early");
+                             // Enter only after rank 2 has certainly failed.
+                             std::this_thread::sleep_for(std::chrono::milliseconds(20));
+                             try {
+                               c.barrier();
+                             } catch (const CommError& e) {
+                               EXPECT_STREQ(e.what(), "worker 2 failed: early");
+                               ++released;
+                               throw;
+                             }
+                           }),
+               std::runtime_error);
+  EXPECT_EQ(released.load(), n - 1);
+}
+
+TEST(ThreadComm, NonStandardExceptionIsRethrownAsIs) {
+  std::atomic<int> released{0};
+  try {
+    run_threads(3, [&](Communicator& c) {
+      if (c.rank() == 1) throw 42;
+      try {
+        for (;;) c.barrier();
+      } catch (const CommError& e) {
+        EXPECT_THAT(e.what(), HasSubstr("worker 1 failed: unknown exception"));
+        ++released;
+      }
+    });
+    ADD_FAILURE() << "run_threads returned normally";
+  } catch (int v) {
+    EXPECT_EQ(v, 42);
+  }
+  EXPECT_EQ(released.load(), 2);
+}
+
+TEST(ThreadComm, WorkerReturningEarlyDoesNotHangTheOthers) {
+  try {
+    run_threads(3, [&](Communicator& c) {
+      if (c.rank() == 1) return;
+      for (int k = 0; k < 10; ++k) c.barrier();
+    });
+    ADD_FAILURE() << "run_threads returned normally";
+  } catch (const CommError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("worker 1"));
+    EXPECT_THAT(e.what(), HasSubstr("returned from its body"));
+  }
+}
+
+TEST(ThreadComm, MismatchedAllreduceLengthsFailOnEveryRankNamingTheSizes) {
+  const int n = 4;
+  std::vector<std::string> errors(n);
+  std::vector<double> after(n, 0.0);
+  run_threads(n, [&](Communicator& c) {
+    const auto me = static_cast<std::size_t>(c.rank());
+    std::vector<double> v(c.rank() == 1 ? 4 : 3, 1.0);
+    try {
+      c.allreduce_sum(v);
+    } catch (const CommError& e) {
+      errors[me] = e.what();
+    }
+    // A usage error is reported, not fatal: the ranks agree it failed and carry on.
+    std::vector<double> w{static_cast<double>(c.rank())};
+    c.allreduce_sum(w);
+    after[me] = w[0];
+  });
+  for (int r = 0; r < n; ++r) {
+    const auto& e = errors[static_cast<std::size_t>(r)];
+    EXPECT_THAT(e, HasSubstr("rank 0: allreduce_sum of 3 values")) << "rank " << r;
+    EXPECT_THAT(e, HasSubstr("rank 1: allreduce_sum of 4 values")) << "rank " << r;
+    EXPECT_EQ(after[static_cast<std::size_t>(r)], 0.0 + 1.0 + 2.0 + 3.0);
+  }
+}
+
+TEST(ThreadComm, MismatchedCollectivesOrRootsFailOnEveryRank) {
+  const int n = 3;
+  std::atomic<int> kind_errors{0}, root_errors{0};
+  run_threads(n, [&](Communicator& c) {
+    try {
+      if (c.rank() == 0) {
+        c.allgather({});
+      } else {
+        c.barrier();
+      }
+    } catch (const CommError& e) {
+      EXPECT_THAT(e.what(), HasSubstr("rank 0: allgather"));
+      EXPECT_THAT(e.what(), HasSubstr("rank 1: barrier"));
+      ++kind_errors;
+    }
+    try {
+      Bytes b(2);
+      c.broadcast(b, c.rank() == 2 ? 1 : 0);
+    } catch (const CommError& e) {
+      EXPECT_THAT(e.what(), HasSubstr("rank 2: broadcast(root=1)"));
+      ++root_errors;
+    }
+    // A root that is not a rank is rejected on every rank, never read out of bounds.
+    EXPECT_THROW(c.gather({}, n), CommError);
+    Bytes unused;
+    EXPECT_THROW(c.broadcast(unused, -1), CommError);
+  });
+  EXPECT_EQ(kind_errors.load(), n);
+  EXPECT_EQ(root_errors.load(), n);
+}
+
+}  // namespace
+}  // namespace dcopt
