@@ -42,8 +42,7 @@ class MinimizationInstance final : public ProblemInstance {
     // One allreduce carries grad f_i (d), f_i, ||grad f_i||^2 and the caller's sums.
     buffer_.resize(d + 2 + sums.size());
     std::span<double> buf(buffer_);
-    f_->gradient(x, grad_);
-    const double value = f_->value(x);
+    const double value = f_->value_and_gradient(x, grad_);
     vec::copy(grad_, buf.first(d));
     buf[d] = value;
     buf[d + 1] = vec::norm2_sq(grad_);
