@@ -60,8 +60,7 @@ int run_mpi_backend(const ExperimentConfig& cfg, const std::filesystem::path& ou
   MpiComm comm;
   if (comm.size() != cfg.workers) {
     throw InvalidArgument(cfg.source + ": workers = " + std::to_string(cfg.workers) + " but " +
-                          std::to_string(comm.size()) +
-                          " MPI ranks were started; run mpirun -np " +
+                          std::to_string(comm.size()) + " MPI ranks were started; run mpirun -np " +
                           std::to_string(cfg.workers) + " (one worker per rank)");
   }
   const bool root = comm.rank() == 0;
@@ -90,8 +89,8 @@ int run_mpi_backend(const ExperimentConfig& cfg, const std::filesystem::path& ou
 int run(const Options& o) {
   ExperimentConfig cfg = load_experiment_config(o.config, o.overrides);
   cfg.problem.data_root = data_root();
-  const std::filesystem::path out = o.out.empty() ? std::filesystem::path("runs") / cfg.name
-                                                  : std::filesystem::path(o.out);
+  const std::filesystem::path out =
+      o.out.empty() ? std::filesystem::path("runs") / cfg.name : std::filesystem::path(o.out);
   if (o.backend == "mpi") return run_mpi_backend(cfg, out, o.quiet);
   return run_threads_backend(cfg, out, o.quiet);
 }

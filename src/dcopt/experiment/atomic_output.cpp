@@ -48,8 +48,8 @@ const fs::path& AtomicOutputDir::staging() {
   created_parents_.assign(missing.rbegin(), missing.rend());
   std::string tmpl = hidden_template(destination_, ".tmp-XXXXXX");
   if (::mkdtemp(tmpl.data()) == nullptr) {
-    throw std::runtime_error(tmpl + ": cannot create a temporary directory: " +
-                             std::strerror(errno));
+    throw std::runtime_error(tmpl +
+                             ": cannot create a temporary directory: " + std::strerror(errno));
   }
   staging_ = tmpl;
   return staging_;

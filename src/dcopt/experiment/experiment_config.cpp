@@ -1,9 +1,10 @@
 #include "dcopt/experiment/experiment_config.hpp"
 
+#include <toml++/toml.h>
+
 #include <fstream>
 #include <set>
 #include <sstream>
-#include <toml++/toml.h>
 
 #include "dcopt/core/error.hpp"
 
@@ -43,7 +44,8 @@ toml::table parse_value(const std::string& value) {
 void apply_override(toml::table& root, const std::string& assignment) {
   const auto eq = assignment.find('=');
   if (eq == std::string::npos) {
-    throw InvalidArgument("--set '" + assignment + "': expected key=value (e.g. stop.max_rounds=100)");
+    throw InvalidArgument("--set '" + assignment +
+                          "': expected key=value (e.g. stop.max_rounds=100)");
   }
   const std::string path = trim(assignment.substr(0, eq));
   const std::string value = trim(assignment.substr(eq + 1));
@@ -159,7 +161,8 @@ StopConfig read_stop(const toml::table* t, const std::string& source, ProblemFam
 std::vector<MethodConfig> read_methods(const toml::table& root, const std::string& source) {
   const toml::node* n = root.get("method");
   if (n == nullptr) {
-    throw InvalidArgument(source + ": no [[method]] given; add at least one, e.g.\n"
+    throw InvalidArgument(source +
+                          ": no [[method]] given; add at least one, e.g.\n"
                           "  [[method]]\n  name = \"gd\"");
   }
   const toml::array* arr = n->as_array();
@@ -177,7 +180,8 @@ std::vector<MethodConfig> read_methods(const toml::table& root, const std::strin
     MethodConfig m;
     m.index = i;
     m.name = head.string("name", "");
-    if (m.name.empty()) throw InvalidArgument(at + ": missing key 'name' (the method's registry name)");
+    if (m.name.empty())
+      throw InvalidArgument(at + ": missing key 'name' (the method's registry name)");
     const bool explicit_label = head.has("label");
     m.label = head.string("label", "");
     if (!explicit_label) {
@@ -196,8 +200,8 @@ std::vector<MethodConfig> read_methods(const toml::table& root, const std::strin
     }
     labels.insert(m.label);
     // The method sees only its own keys, under a context naming index and label.
-    m.settings = to_settings(*node.as_table(),
-                             at + " ('" + m.label + "', method '" + m.name + "')", {"name", "label"});
+    m.settings = to_settings(*node.as_table(), at + " ('" + m.label + "', method '" + m.name + "')",
+                             {"name", "label"});
     methods.push_back(std::move(m));
   }
   return methods;
@@ -245,8 +249,9 @@ ExperimentConfig parse_experiment_config(const std::string& text, const std::str
   cfg.problem.settings = to_settings(*problem, pctx, {"kind"});
   Settings kind = to_settings(*problem, pctx);
   if (!kind.has("kind")) {
-    throw InvalidArgument(pctx + ": missing key 'kind'; valid: logistic, nonconvex_binary, "
-                                 "quadratic, bilinear");
+    throw InvalidArgument(pctx +
+                          ": missing key 'kind'; valid: logistic, nonconvex_binary, "
+                          "quadratic, bilinear");
   }
   cfg.problem.kind = kind.string("kind", "");
   cfg.problem.family = family_of(cfg.problem.kind, pctx);

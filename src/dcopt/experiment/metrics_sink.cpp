@@ -56,8 +56,8 @@ void MetricsSink::write(const MetricRow& row) {
     line_ += ',';
     append_number(line_, m);
   }
-  for (double v : {row.cost.bits_up, row.cost.bits_down, row.cost.oracle_calls,
-                   row.cost.sample_grads}) {
+  for (double v :
+       {row.cost.bits_up, row.cost.bits_down, row.cost.oracle_calls, row.cost.sample_grads}) {
     line_ += ',';
     append_number(line_, v);
   }

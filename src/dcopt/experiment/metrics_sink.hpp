@@ -5,8 +5,8 @@
 // `method` is the method's label. bits_* are cumulative per worker (mean over workers), in bits,
 // initialization excluded; oracle_calls and sample_grads likewise. Numbers are printed in the
 // shortest form that reads back to the same double, so two runs with identical numbers give
-// identical bytes; an undefined (NaN) metric is an empty field, infinities print as inf. Fields holding a comma
-// or a quote are quoted (RFC 4180).
+// identical bytes; an undefined (NaN) metric is an empty field, infinities print as inf. Fields
+// holding a comma or a quote are quoted (RFC 4180).
 #include <cstdio>
 #include <filesystem>
 #include <string>

@@ -18,8 +18,8 @@ void OutputWriter::on_validated(const RunResult& header) {
     labels.push_back(m.label);
     codecs.push_back(m.codec);
   }
-  sink_ = std::make_unique<MetricsSink>(out_.staging() / "metrics.csv", metric_names_, labels,
-                                        codecs);
+  sink_ =
+      std::make_unique<MetricsSink>(out_.staging() / "metrics.csv", metric_names_, labels, codecs);
 }
 
 void OutputWriter::on_method_start(std::size_t index) {

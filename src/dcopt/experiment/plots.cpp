@@ -49,7 +49,8 @@ std::string plot_script(const PlotRequest& r) {
       {"rounds", "rounds", [](const MetricRow& m) { return static_cast<double>(m.round); }},
       vi ? Axis{"mbytes", "uplink MB per worker (MB = bits/8/2^20)",
                 [](const MetricRow& m) { return m.cost.bits_up / 8.0 / 1048576.0; }}
-         : Axis{"bits", "uplink bits per worker", [](const MetricRow& m) { return m.cost.bits_up; }},
+         : Axis{"bits", "uplink bits per worker",
+                [](const MetricRow& m) { return m.cost.bits_up; }},
       {"oracle_calls", "oracle calls per worker",
        [](const MetricRow& m) { return m.cost.oracle_calls; }},
   };
@@ -114,8 +115,8 @@ std::vector<std::string> write_plots(const PlotRequest& r) {
     return out + "'";
   };
   // gnuplot's own messages go to stderr: stdout belongs to dcopt.
-  const std::string command = "cd " + shell_quoted(r.dir.string()) + " && " +
-                              shell_quoted(gnuplot) + " plots.gp 1>&2";
+  const std::string command =
+      "cd " + shell_quoted(r.dir.string()) + " && " + shell_quoted(gnuplot) + " plots.gp 1>&2";
   const int status = std::system(command.c_str());
   if (status != 0) {
     return {fmt::format("{} failed (status {}); plots may be missing", gnuplot,

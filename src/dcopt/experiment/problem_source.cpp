@@ -20,15 +20,19 @@ class DatasetSource final : public ProblemSource {
     options_.kind = parse_problem_kind(problem.kind);
     const bool nonconvex = options_.kind == ProblemKind::nonconvex_binary;
     if (!s.has("data")) {
-      throw InvalidArgument(s.context() + ": missing key 'data' (a LibSVM file: absolute, or "
-                                          "relative to " + problem.data_root.string() + ")");
+      throw InvalidArgument(s.context() +
+                            ": missing key 'data' (a LibSVM file: absolute, or "
+                            "relative to " +
+                            problem.data_root.string() + ")");
     }
     std::filesystem::path path = s.string("data", "");
     if (path.is_relative()) path = problem.data_root / path;
     LibsvmOptions read;
-    if (auto d = s.optional_integer("dim", 1, 1'000'000'000)) read.dim = static_cast<std::size_t>(*d);
+    if (auto d = s.optional_integer("dim", 1, 1'000'000'000))
+      read.dim = static_cast<std::size_t>(*d);
     options_.lambda = s.number("lambda", 0.0, 0.0, 1e12);
-    split_.kind = parse_split_kind(s.choice("split", "contiguous", {"contiguous", "random", "label_skew"}));
+    split_.kind =
+        parse_split_kind(s.choice("split", "contiguous", {"contiguous", "random", "label_skew"}));
     split_.remainder = s.choice("remainder", "drop", {"drop", "keep"}) == "keep" ? Remainder::spread
                                                                                  : Remainder::drop;
     split_.seed = seed;
@@ -50,18 +54,20 @@ class DatasetSource final : public ProblemSource {
     data_ = read_libsvm(path, read);
     if (data_.num_rows() < static_cast<std::size_t>(workers)) {
       throw InvalidArgument(s.context() + ": " + path.string() + " has " +
-                            std::to_string(data_.num_rows()) + " rows, fewer than workers = " +
-                            std::to_string(workers));
+                            std::to_string(data_.num_rows()) +
+                            " rows, fewer than workers = " + std::to_string(workers));
     }
-    description_ = fmt::format("{} on {} ({} rows, {} features), {} split over {} workers, lambda={}",
-                               problem.kind, data_.name, data_.num_rows(), data_.num_features,
-                               s.string("split", "contiguous"), workers, options_.lambda);
+    description_ =
+        fmt::format("{} on {} ({} rows, {} features), {} split over {} workers, lambda={}",
+                    problem.kind, data_.name, data_.num_rows(), data_.num_features,
+                    s.string("split", "contiguous"), workers, options_.lambda);
   }
 
   std::string describe() const override { return description_; }
   std::unique_ptr<ProblemInstance> make_worker(int rank) const override {
-    std::shared_ptr<const Objective> f = make_worker_objective(
-        data_, static_cast<std::size_t>(workers_), static_cast<std::size_t>(rank), split_, options_);
+    std::shared_ptr<const Objective> f =
+        make_worker_objective(data_, static_cast<std::size_t>(workers_),
+                              static_cast<std::size_t>(rank), split_, options_);
     return make_minimization_instance(std::move(f));
   }
 
@@ -117,10 +123,10 @@ class BilinearSource final : public ProblemSource {
     p.lambda = s.number("lambda", 1.0, 0.0, 1e12);
     p.num_terms = static_cast<std::size_t>(s.integer("num_terms", 1, 1, 1000000));
     p.term_noise = s.number("term_noise", 1.0, 0.0, 1e12);
-    p.matrices = s.choice("matrices", "positive_definite", {"positive_definite", "gaussian"}) ==
-                         "gaussian"
-                     ? BilinearMatrices::gaussian
-                     : BilinearMatrices::positive_definite;
+    p.matrices =
+        s.choice("matrices", "positive_definite", {"positive_definite", "gaussian"}) == "gaussian"
+            ? BilinearMatrices::gaussian
+            : BilinearMatrices::positive_definite;
     p.seed = seed;
     auto lo = s.optional_number("box_lo");
     auto hi = s.optional_number("box_hi");
@@ -144,9 +150,9 @@ class BilinearSource final : public ProblemSource {
                             "); widen it so that dist_sq to z* is meaningful");
     }
     h_ = CompositeTerm(set, 0.0);
-    description_ = fmt::format("bilinear game d={} per block (z in R^{}), M={}, lambda={}, r={}, Z={}",
-                               p.dim, 2 * p.dim, p.num_devices, p.lambda, p.num_terms,
-                               set.describe());
+    description_ =
+        fmt::format("bilinear game d={} per block (z in R^{}), M={}, lambda={}, r={}, Z={}", p.dim,
+                    2 * p.dim, p.num_devices, p.lambda, p.num_terms, set.describe());
   }
 
   std::string describe() const override { return description_; }

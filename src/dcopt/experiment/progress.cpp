@@ -38,9 +38,9 @@ void ProgressLine::draw() {
   if (now < 1.0 || (last_draw_ >= 0 && now - last_draw_ < 0.2)) return;
   last_draw_ = now;
   drawn_ = true;
-  std::string line = fmt::format("\r[{}/{}] {}  round {}/{}  {} {:.3e}  bits/worker {:.4g}  {:.1f}s",
-                                 index_ + 1, count_, label_, round_, max_rounds_, metric_name_,
-                                 metric_, bits_, now);
+  std::string line =
+      fmt::format("\r[{}/{}] {}  round {}/{}  {} {:.3e}  bits/worker {:.4g}  {:.1f}s", index_ + 1,
+                  count_, label_, round_, max_rounds_, metric_name_, metric_, bits_, now);
   std::fputs(line.c_str(), out_);
   std::fputs("\033[K", out_);  // clear what a longer previous line left
   std::fflush(out_);

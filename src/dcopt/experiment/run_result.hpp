@@ -23,8 +23,8 @@ struct MetricRow {
   std::uint64_t round = 0;
   /// Values in the order of RunResult::metric_names (NaN: undefined or not finite).
   std::vector<double> metrics;
-  CostTotals cost;     ///< cumulative over rounds 1..round (the init cost is separate)
-  double wall_s = 0;   ///< rank 0's seconds since the method's init started, evaluations excluded
+  CostTotals cost;    ///< cumulative over rounds 1..round (the init cost is separate)
+  double wall_s = 0;  ///< rank 0's seconds since the method's init started, evaluations excluded
 };
 
 /// How a method's run ended.
@@ -38,10 +38,10 @@ struct MethodResult {
   RunStatus status = RunStatus::max_rounds;
   std::uint64_t rounds = 0;  ///< rounds run
   MetricRow final_row;
-  CostTotals init_cost;       ///< the initialization exchange (e.g. MARINA's g^0)
-  double init_wall_s = 0;     ///< rank 0's seconds in init()
-  double wall_s = 0;          ///< rank 0's seconds in init() and the rounds
-  double eval_wall_s = 0;     ///< rank 0's seconds in metric evaluations (not in wall_s)
+  CostTotals init_cost;    ///< the initialization exchange (e.g. MARINA's g^0)
+  double init_wall_s = 0;  ///< rank 0's seconds in init()
+  double wall_s = 0;       ///< rank 0's seconds in init() and the rounds
+  double eval_wall_s = 0;  ///< rank 0's seconds in metric evaluations (not in wall_s)
   /// Bytes this worker's communicator sent during init and the rounds (metric evaluations
   /// excluded), mean over workers: a cross-check of the bit counts from the transport's side
   /// (an allgather sends a message to each of the n-1 peers, so it is about (n-1)/8 x bits).

@@ -46,7 +46,10 @@ enum Sum : std::size_t {
 std::unique_ptr<Method> build_method(const ProblemInstance& instance, const MethodConfig& m) {
   Settings s = m.settings;
   try {
-    return instance.make_method(m.name, s);
+    std::unique_ptr<Method> method = instance.make_method(m.name, s);
+    // The factory read every key it knows: anything left is a typo the user must hear about.
+    s.reject_unused();
+    return method;
   } catch (const InvalidArgument& e) {
     const std::string what = e.what();
     if (what.find(s.context()) != std::string::npos) throw;
@@ -143,7 +146,8 @@ class MethodRun {
       status = RunStatus::diverged;
     } else if (cfg_.stop.target && primary <= *cfg_.stop.target) {
       status = RunStatus::converged;
-    } else if (cfg_.stop.max_bits_per_worker && row_.cost.bits_up >= *cfg_.stop.max_bits_per_worker) {
+    } else if (cfg_.stop.max_bits_per_worker &&
+               row_.cost.bits_up >= *cfg_.stop.max_bits_per_worker) {
       status = RunStatus::max_bits;
     } else if (cfg_.stop.wall_budget_s && row_.wall_s >= *cfg_.stop.wall_budget_s) {
       status = RunStatus::wall_budget;

@@ -38,8 +38,9 @@ std::string summary_json(const ExperimentConfig& config, const RunResult& result
                   {"description", result.problem},
                   {"constants", numbers(result.problem_constants)}};
   j["units"] = {
-      {"bits", "cumulative per worker, mean over workers, exact encoded message sizes; rounds "
-               "1..N (initialization in init_cost)"},
+      {"bits",
+       "cumulative per worker, mean over workers, exact encoded message sizes; rounds "
+       "1..N (initialization in init_cost)"},
       {"oracle_calls", "full local gradient/operator evaluations per worker, mean over workers"},
       {"wall_s", "rank 0's seconds in init and rounds, metric evaluations excluded"}};
   json methods = json::array();

@@ -43,8 +43,8 @@ class BilinearInstance final : public ProblemInstance {
     // z is replicated and z*, the gap, are global: only the caller's sums need the exchange.
     ctx.comm.allreduce_sum(sums);
     metrics[0] = vec::dist2_sq(z, solution_);
-    metrics[1] = h_.set().is_bounded() && vec::all_finite(z) ? game_->gap(z, h_.set(), h_)
-                                                             : std::nan("");
+    metrics[1] =
+        h_.set().is_bounded() && vec::all_finite(z) ? game_->gap(z, h_.set(), h_) : std::nan("");
   }
 
  private:
