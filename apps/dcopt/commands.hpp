@@ -12,5 +12,7 @@ using Action = std::function<int()>;
 void add_compressors_command(CLI::App& app, Action& action);
 /// `dcopt compressor-stats SPEC --dim D [--trials T] [--seed S] [--json]`
 void add_compressor_stats_command(CLI::App& app, Action& action);
+/// `dcopt run CONFIG [--out DIR] [--set key=value]... [--backend threads|mpi] [--quiet]`
+void add_run_command(CLI::App& app, Action& action);
 
 }  // namespace dcopt::cli

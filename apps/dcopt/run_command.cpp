@@ -1,0 +1,118 @@
+#include <mpi.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "commands.hpp"
+#include "dcopt/comm/mpi_comm.hpp"
+#include "dcopt/comm/thread_comm.hpp"
+#include "dcopt/core/error.hpp"
+#include "dcopt/experiment/output_writer.hpp"
+#include "dcopt/experiment/problem_source.hpp"
+#include "dcopt/experiment/runner.hpp"
+
+namespace dcopt::cli {
+namespace {
+
+struct Options {
+  std::string config;
+  std::string out;
+  std::vector<std::string> overrides;
+  std::string backend = "threads";
+  bool quiet = false;
+};
+
+std::filesystem::path data_root() {
+  if (const char* env = std::getenv("DCOPT_DATA_DIR")) return env;
+  return DCOPT_DATA_DIR;
+}
+
+void report(const std::filesystem::path& out, const RunResult& result,
+            const std::vector<std::string>& warnings) {
+  for (const auto& w : warnings) std::fprintf(stderr, "dcopt: warning: %s\n", w.c_str());
+  std::printf("wrote %s\n", out.string().c_str());
+  for (const auto& m : result.methods) {
+    std::printf("  %-32s %-11s rounds %-8llu %s %.6g\n", m.label.c_str(), to_string(m.status),
+                static_cast<unsigned long long>(m.rounds), result.metric_names.at(0).c_str(),
+                m.final_row.metrics.empty() ? 0.0 : m.final_row.metrics[0]);
+  }
+}
+
+int run_threads_backend(const ExperimentConfig& cfg, const std::filesystem::path& out, bool quiet) {
+  // The data are read (or generated) once and shared read-only by the worker threads.
+  std::unique_ptr<ProblemSource> source = make_problem_source(cfg.problem, cfg.workers, cfg.seed);
+  OutputWriter writer(cfg, out, !quiet);
+  RunResult result;
+  run_threads(cfg.workers, [&](Communicator& comm) {
+    WorkerContext ctx{comm, cfg.seed};
+    RunResult r = run_experiment(ctx, cfg, *source, comm.rank() == 0 ? &writer : nullptr);
+    if (comm.rank() == 0) result = std::move(r);
+  });
+  report(out, result, writer.finish(result, "threads"));
+  return 0;
+}
+
+int run_mpi_backend(const ExperimentConfig& cfg, const std::filesystem::path& out, bool quiet) {
+  MpiSession session;
+  MpiComm comm;
+  if (comm.size() != cfg.workers) {
+    throw InvalidArgument(cfg.source + ": workers = " + std::to_string(cfg.workers) + " but " +
+                          std::to_string(comm.size()) + " MPI ranks were started; run mpirun -np " +
+                          std::to_string(cfg.workers) + " (one worker per rank)");
+  }
+  const bool root = comm.rank() == 0;
+  try {
+    std::unique_ptr<ProblemSource> source = make_problem_source(cfg.problem, cfg.workers, cfg.seed);
+    std::unique_ptr<OutputWriter> writer;
+    if (root) writer = std::make_unique<OutputWriter>(cfg, out, !quiet);
+    WorkerContext ctx{comm, cfg.seed};
+    RunResult result = run_experiment(ctx, cfg, *source, writer.get());
+    if (root) report(out, result, writer->finish(result, "mpi"));
+    comm.barrier();
+    return 0;
+  } catch (const InvalidArgument&) {
+    throw;  // deterministic: every rank fails the same way and exits with code 2
+  } catch (const DataError&) {
+    throw;
+  } catch (const std::exception& e) {
+    // A failure on some ranks only (I/O on rank 0, ...) would leave the others waiting in a
+    // collective forever: take the whole job down.
+    std::fprintf(stderr, "dcopt: error (rank %d): %s\n", comm.rank(), e.what());
+    MPI_Abort(MPI_COMM_WORLD, 1);
+    return 1;
+  }
+}
+
+int run(const Options& o) {
+  ExperimentConfig cfg = load_experiment_config(o.config, o.overrides);
+  cfg.problem.data_root = data_root();
+  const std::filesystem::path out =
+      o.out.empty() ? std::filesystem::path("runs") / cfg.name : std::filesystem::path(o.out);
+  if (o.backend == "mpi") return run_mpi_backend(cfg, out, o.quiet);
+  return run_threads_backend(cfg, out, o.quiet);
+}
+
+}  // namespace
+
+void add_run_command(CLI::App& app, Action& action) {
+  auto* cmd = app.add_subcommand(
+      "run", "Run an experiment: methods on a problem, metrics.csv, summary.json, plots");
+  auto o = std::make_shared<Options>();
+  cmd->add_option("config", o->config, "Experiment file (TOML, see docs/CONFIG.md)")->required();
+  cmd->add_option("--out", o->out, "Output directory (default runs/<name>); replaced atomically");
+  cmd->add_option("--set", o->overrides,
+                  "Override a key by dotted path, e.g. stop.max_rounds=100, method.0.gamma=0.5 "
+                  "(repeatable; value parsed as TOML, bare words as strings)");
+  cmd->add_option("--backend", o->backend,
+                  "threads: workers as threads of this process; mpi: one worker per MPI rank "
+                  "(mpirun -np <workers>)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"threads", "mpi"}));
+  cmd->add_flag("--quiet", o->quiet, "No progress line on stderr");
+  cmd->callback([&action, o] { action = [o] { return run(*o); }; });
+}
+
+}  // namespace dcopt::cli
