@@ -1,6 +1,10 @@
 #include "dcopt/compress/registry.hpp"
 
+#include "dcopt/compress/bernoulli.hpp"
 #include "dcopt/compress/identity.hpp"
+#include "dcopt/compress/randk.hpp"
+#include "dcopt/compress/randk_shared.hpp"
+#include "dcopt/compress/topk.hpp"
 #include "dcopt/core/error.hpp"
 
 namespace dcopt {
@@ -9,6 +13,10 @@ const std::vector<CodecInfo>& codec_catalog() {
   static const std::vector<CodecInfo> catalog = [] {
     std::vector<CodecInfo> c;
     c.push_back(identity_codec_info());
+    c.push_back(randk_codec_info());
+    c.push_back(randk_shared_codec_info());
+    c.push_back(bernoulli_codec_info());
+    c.push_back(topk_codec_info());
     return c;
   }();
   return catalog;
