@@ -1,9 +1,16 @@
 #include "dcopt/compress/registry.hpp"
 
 #include "dcopt/compress/bernoulli.hpp"
+#include "dcopt/compress/bf16.hpp"
+#include "dcopt/compress/fp16.hpp"
 #include "dcopt/compress/identity.hpp"
+#include "dcopt/compress/int8.hpp"
+#include "dcopt/compress/natural.hpp"
+#include "dcopt/compress/natural_dithering.hpp"
+#include "dcopt/compress/qsgd.hpp"
 #include "dcopt/compress/randk.hpp"
 #include "dcopt/compress/randk_shared.hpp"
+#include "dcopt/compress/scaled_sign.hpp"
 #include "dcopt/compress/topk.hpp"
 #include "dcopt/core/error.hpp"
 
@@ -17,6 +24,13 @@ const std::vector<CodecInfo>& codec_catalog() {
     c.push_back(randk_shared_codec_info());
     c.push_back(bernoulli_codec_info());
     c.push_back(topk_codec_info());
+    c.push_back(natural_codec_info());
+    c.push_back(natural_dithering_codec_info());
+    c.push_back(qsgd_codec_info());
+    c.push_back(scaled_sign_codec_info());
+    c.push_back(int8_codec_info());
+    c.push_back(fp16_codec_info());
+    c.push_back(bf16_codec_info());
     return c;
   }();
   return catalog;

@@ -1,7 +1,9 @@
 #include "dcopt/core/bit_io.hpp"
 
+#include <algorithm>
 #include <bit>
 #include <cstring>
+#include <stdexcept>
 #include <string>
 
 #include "dcopt/core/error.hpp"
@@ -72,6 +74,40 @@ void BitWriter::write_elias_omega(std::uint64_t n) {
 
 void BitWriter::write_f32(float v) { write(std::bit_cast<std::uint32_t>(v), 32); }
 void BitWriter::write_f64(double v) { write(std::bit_cast<std::uint64_t>(v), 64); }
+
+void BitWriter::write_words(std::span<const std::uint64_t> words, std::size_t nbits) {
+  if (nbits > words.size() * 64)
+    throw std::invalid_argument("BitWriter::write_words: nbits too large");
+  std::size_t full_words = nbits / 64;
+  unsigned tail = static_cast<unsigned>(nbits % 64);
+  if constexpr (std::endian::native == std::endian::little) {
+    if (acc_bits_ == 0) {
+      // Byte-aligned: the words' memory image is exactly the byte stream.
+      std::size_t nbytes = nbits / 8;
+      std::size_t old = bytes_.size();
+      bytes_.resize(old + nbytes);
+      if (nbytes > 0) std::memcpy(bytes_.data() + old, words.data(), nbytes);
+      bit_count_ += nbytes * 8;
+      unsigned rest = static_cast<unsigned>(nbits % 8);
+      if (rest > 0) {
+        std::uint8_t last;
+        std::memcpy(&last, reinterpret_cast<const std::uint8_t*>(words.data()) + nbytes, 1);
+        write(last, rest);
+      }
+      return;
+    }
+  }
+  for (std::size_t i = 0; i < full_words; ++i) write(words[i], 64);
+  if (tail > 0) write(words[full_words], tail);
+}
+
+std::span<std::uint8_t> BitWriter::append_bytes(std::size_t nbytes) {
+  if (acc_bits_ != 0) throw std::logic_error("BitWriter::append_bytes: not at a byte boundary");
+  std::size_t old = bytes_.size();
+  bytes_.resize(old + nbytes);
+  bit_count_ += 8 * nbytes;
+  return std::span<std::uint8_t>(bytes_).subspan(old);
+}
 
 void BitWriter::align_byte() {
   unsigned pad = static_cast<unsigned>((8 - bit_count_ % 8) % 8);
@@ -164,6 +200,33 @@ float BitReader::read_f32(std::string_view what) {
 }
 
 double BitReader::read_f64(std::string_view what) { return std::bit_cast<double>(read(64, what)); }
+
+void BitReader::read_words(std::span<std::uint64_t> words, std::size_t nbits,
+                           std::string_view what) {
+  if (nbits > words.size() * 64)
+    throw std::invalid_argument("BitReader::read_words: nbits too large");
+  if (nbits > limit_ - pos_) {
+    throw DecodeError("truncated message: field '" + std::string(what) + "' needs " +
+                      std::to_string(nbits) + " bits at bit offset " + std::to_string(pos_) +
+                      " but only " + std::to_string(limit_ - pos_) + " remain");
+  }
+  std::size_t full_words = nbits / 64;
+  unsigned tail = static_cast<unsigned>(nbits % 64);
+  if constexpr (std::endian::native == std::endian::little) {
+    if (pos_ % 8 == 0) {
+      std::size_t nbytes = (nbits + 7) / 8;  // within bytes_: nbits <= limit_ - pos_
+      std::fill(words.begin(), words.end(), std::uint64_t{0});
+      if (nbytes > 0) std::memcpy(words.data(), bytes_.data() + pos_ / 8, nbytes);
+      if (tail > 0) words[full_words] &= (std::uint64_t{1} << tail) - 1;  // drop following bits
+      pos_ += nbits;
+      return;
+    }
+  }
+  for (std::size_t i = 0; i < full_words; ++i) words[i] = read(64, what);
+  std::size_t next = full_words;
+  if (tail > 0) words[next++] = read(tail, what);
+  for (; next < words.size(); ++next) words[next] = 0;
+}
 
 void BitReader::align_byte(std::string_view what) {
   unsigned pad = static_cast<unsigned>((8 - pos_ % 8) % 8);

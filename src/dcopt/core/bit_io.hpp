@@ -26,6 +26,15 @@ class BitWriter {
   void write_elias_omega(std::uint64_t n);
   void write_f32(float v);
   void write_f64(double v);
+  /// Append the first `nbits` bits of `words` (bit i of the stream is bit i%64 of words[i/64],
+  /// the same LSB-first order as write()). Requires nbits <= 64 * words.size(). When the writer
+  /// is at a byte boundary this is a block copy, which is what fast codecs rely on.
+  void write_words(std::span<const std::uint64_t> words, std::size_t nbits);
+  /// Grow the stream by `nbytes` zero bytes (8 * nbytes bits) and return them to be filled in
+  /// place, for codecs whose payload is whole bytes (no intermediate buffer). Requires the writer
+  /// to be at a byte boundary (std::logic_error otherwise); the span is valid until the next
+  /// write.
+  std::span<std::uint8_t> append_bytes(std::size_t nbytes);
   /// Pad to a byte boundary with zeros.
   void align_byte();
   /// Number of bits written so far (exact, before padding).
@@ -55,6 +64,10 @@ class BitReader {
   std::uint64_t read_elias_omega(std::string_view what);
   float read_f32(std::string_view what);
   double read_f64(std::string_view what);
+  /// Read `nbits` bits into `words` in write_words() order; bits of `words` past nbits are
+  /// zeroed. Requires nbits <= 64 * words.size(); throws DecodeError (nothing consumed) if fewer
+  /// than nbits bits remain. A block copy when the reader is at a byte boundary.
+  void read_words(std::span<std::uint64_t> words, std::size_t nbits, std::string_view what);
   void align_byte(std::string_view what);
   std::size_t position() const { return pos_; }
   std::size_t remaining() const { return limit_ - pos_; }

@@ -1,0 +1,158 @@
+#include "dcopt/compress/natural.hpp"
+
+#include <bit>
+#include <cmath>
+#include <sstream>
+#include <vector>
+
+#include "dcopt/compress/codec_header.hpp"
+#include "dcopt/compress/quant_support.hpp"
+#include "dcopt/core/bit_pack.hpp"
+#include "dcopt/core/error.hpp"
+
+namespace dcopt {
+namespace {
+
+constexpr std::uint64_t kMantissa = (std::uint64_t{1} << 52) - 1;
+constexpr std::uint64_t kAbs = ~(std::uint64_t{1} << 63);
+
+class Natural final : public Compressor {
+ public:
+  explicit Natural(Precision p)
+      : precision_(p), exp_bits_(p == Precision::fp32 ? 8u : 11u), width_(exp_bits_ + 1) {}
+  std::string name() const override { return "natural"; }
+  std::string spec() const override {
+    return "natural:precision=" + std::to_string(precision_bits(precision_));
+  }
+  CodecId id() const override { return CodecId::natural; }
+  CompressorProperties properties(std::size_t d) const override {
+    CompressorProperties p;
+    p.unbiased = true;
+    p.omega = 1.0 / 8.0;
+    p.delta = CompressorProperties::none;
+    p.expected_density = static_cast<double>(d);
+    p.deterministic = false;
+    return p;
+  }
+
+  Message encode(std::span<const double> x, Rng& rng) const override {
+    BitPacker pk(x.size() * width_);
+    if (precision_ == Precision::fp32) {
+      encode_fields<true>(x, rng, pk);
+    } else {
+      encode_fields<false>(x, rng, pk);
+    }
+    BitWriter w;
+    w.reserve_bits(64 + pk.bits());
+    std::uint64_t header = write_header(w, id(), x.size());
+    std::size_t nbits = pk.bits();
+    w.write_words(pk.finish(), nbits);
+    return finish_message(w, header);
+  }
+
+  void decode_add(std::span<const std::uint8_t> bytes, double scale, std::span<double> acc,
+                  Rng) const override {
+    BitReader r(bytes);
+    read_header(r, id(), acc.size());
+    const std::size_t nbits = acc.size() * width_;
+    require_bits(r, nbits, "natural-compression fields");
+    std::vector<std::uint64_t> words(nbits / 64 + 1);
+    r.read_words(words, nbits, "natural-compression fields");
+    r.expect_end("natural-compression fields");
+    const std::uint64_t emask = (std::uint64_t{1} << exp_bits_) - 1;
+    // Exponent field -> biased double exponent: E - 127 + 1023 for fp32, E itself for fp64.
+    const std::uint64_t rebias = precision_ == Precision::fp32 ? 896 : 0;
+    const std::uint64_t max_e = precision_ == Precision::fp32 ? 255 : 2046;
+    // Validate every field before touching acc, so a bad message leaves it unchanged.
+    {
+      BitUnpacker u(words, nbits);
+      bool bad = false;
+      for (std::size_t i = 0; i < acc.size(); ++i) {
+        std::uint64_t code = u.get_unchecked(width_);
+        std::uint64_t e = code & emask;
+        bad |= (e == 0 && code != 0) | (e > max_e);
+      }
+      if (bad) {
+        throw DecodeError(
+            "malformed natural-compression message: an entry has a negative zero or an "
+            "exponent outside the range of the precision");
+      }
+    }
+    BitUnpacker u(words, nbits);
+    for (double& a : acc) {
+      std::uint64_t code = u.get_unchecked(width_);
+      std::uint64_t e = code & emask;
+      std::uint64_t sign = code >> exp_bits_;
+      std::uint64_t bits = e == 0 ? 0 : (sign << 63) | ((e + rebias) << 52);
+      a += scale * std::bit_cast<double>(bits);
+    }
+  }
+
+ private:
+  template <bool kFp32>
+  void encode_fields(std::span<const double> x, Rng& rng, BitPacker& pk) const {
+    for (std::size_t i = 0; i < x.size(); ++i) {
+      const auto u = std::bit_cast<std::uint64_t>(x[i]);
+      const std::uint64_t a = u & kAbs;
+      const std::uint64_t e = a >> 52;  // biased double exponent
+      std::uint64_t field;
+      if constexpr (kFp32) {
+        if (e >= 897 && e <= 1150) {  // 2^-126 <= |t| < 2^128
+          field = e - 896 + (bernoulli_mantissa52(rng, a & kMantissa) ? 1 : 0);
+        } else if (e < 897) {  // below the smallest fp32 normal (includes 0)
+          double p = std::bit_cast<double>(a) * 0x1p126;  // exact
+          field = bernoulli_exact(rng, p) ? 1 : 0;
+        } else {
+          reject(x, i, "|t| >= 2^128 does not fit the 8-bit exponent (use precision=64)");
+        }
+      } else {
+        if (e >= 1 && (e <= 2045 || (e == 2046 && (a & kMantissa) == 0))) {
+          field = e + (bernoulli_mantissa52(rng, a & kMantissa) ? 1 : 0);
+        } else if (e == 0) {                               // zero or subnormal double
+          double p = std::bit_cast<double>(a) * 0x1p1022;  // exact
+          field = bernoulli_exact(rng, p) ? 1 : 0;
+        } else {
+          reject(x, i, "|t| > 2^1023 would round up beyond the largest double");
+        }
+      }
+      // Zero keeps a + sign so that every value has a single encoding.
+      const std::uint64_t sign = field == 0 ? 0 : u >> 63;
+      pk.put(field | (sign << exp_bits_), width_);
+    }
+  }
+
+  [[noreturn]] void reject(std::span<const double> x, std::size_t i, const char* why) const {
+    if (!std::isfinite(x[i])) why = "input must be finite";
+    std::ostringstream msg;
+    msg << "codec '" << spec() << "' cannot encode entry " << i << " = " << x[i] << ": " << why;
+    throw InvalidArgument(msg.str());
+  }
+
+  Precision precision_;
+  unsigned exp_bits_;
+  unsigned width_;
+};
+
+}  // namespace
+
+CodecInfo natural_codec_info() {
+  CodecInfo info;
+  info.name = "natural";
+  info.summary = "natural compression C_nat: stochastic rounding to a signed power of two";
+  info.theory =
+      "unbiased, omega = 1/8 (worst case at |t| = 4/3 * 2^e), density d; entries below the "
+      "smallest normal (2^-126 / 2^-1022) round to 0 or that normal, unbiased, with absolute "
+      "variance <= 2^-254 / 2^-2046";
+  info.wire_bits = "(1 + 8) * d for precision=32, (1 + 11) * d for precision=64";
+  info.params = {{"precision", "32",
+                  "exponent range on the wire: 32 (8-bit exponent, |t| < 2^128) or 64 (11-bit "
+                  "exponent, |t| <= 2^1023)"}};
+  info.examples = {"natural", "natural:precision=64"};
+  info.make = [params = info.params](const CodecSpec& spec) -> CompressorPtr {
+    spec.reject_unknown(params);
+    return std::make_shared<Natural>(parse_precision(spec));
+  };
+  return info;
+}
+
+}  // namespace dcopt
