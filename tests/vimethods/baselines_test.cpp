@@ -114,11 +114,11 @@ TEST(EfGda, IdentityCodecIsGda) {
   ViRunOptions o;
   o.max_iterations = 50;
   o.keep_iterates = true;
-  auto ef = run_vi(game, "ef_gda",
-                   make_settings({{"codec", "identity:precision=64"},
-                                  {"precision", std::int64_t{64}},
-                                  {"gamma", 0.1}}),
-                   o);
+  auto ef = run_vi(
+      game, "ef_gda",
+      make_settings(
+          {{"codec", "identity:precision=64"}, {"precision", std::int64_t{64}}, {"gamma", 0.1}}),
+      o);
   auto gda =
       run_vi(game, "gda", make_settings({{"precision", std::int64_t{64}}, {"gamma", 0.1}}), o);
   for (std::size_t k = 1; k < ef.iterates.size(); ++k) {
@@ -168,17 +168,16 @@ TEST(ViSettings, UnscaledUnbiasedCodecForMasha2IsRejected) {
 }
 
 TEST(ViSettings, UnknownKeyAndUnknownMethodAreRejected) {
-  expect_invalid("masha1", make_settings({{"codec", "randk:ratio=0.3"}, {"taus", 0.5}}),
-                 {"taus"});
+  expect_invalid("masha1", make_settings({{"codec", "randk:ratio=0.3"}, {"taus", 0.5}}), {"taus"});
   expect_invalid("eg", make_settings({{"codec", "randk:ratio=0.3"}}), {"codec", "qeg"});
   expect_invalid("masha3", make_settings({}), {"masha3", "masha1"});
 }
 
 TEST(ViSettings, BatchLargerThanTermsAndBadStepsizeModeAreRejected) {
-  expect_invalid("masha1", make_settings({{"codec", "randk:ratio=0.3"}, {"batch", std::int64_t{2}}}),
-                 {"batch", "<= 1"});
   expect_invalid("masha1",
-                 make_settings({{"codec", "randk:ratio=0.3"}, {"stepsize", "theory"}}),
+                 make_settings({{"codec", "randk:ratio=0.3"}, {"batch", std::int64_t{2}}}),
+                 {"batch", "<= 1"});
+  expect_invalid("masha1", make_settings({{"codec", "randk:ratio=0.3"}, {"stepsize", "theory"}}),
                  {"stepsize", "paper"});
 }
 

@@ -38,8 +38,8 @@ TEST(Masha1, IdentityCodecWithTauZeroIsExtragradient) {
                                      {"tau", 0.0},
                                      {"gamma", gamma}}),
                       o);
-  auto eg = run_vi(game, "eg", make_settings({{"precision", std::int64_t{64}}, {"gamma", gamma}}),
-                   o);
+  auto eg =
+      run_vi(game, "eg", make_settings({{"precision", std::int64_t{64}}, {"gamma", gamma}}), o);
   ASSERT_EQ(masha.iterates.size(), 51u);
   double worst = 0;
   for (std::size_t k = 1; k < masha.iterates.size(); ++k) {
@@ -94,8 +94,8 @@ TEST(Masha1, IdentityCodecMatchesAlacaogluMalitskyReference) {
   EXPECT_GT(refreshes, 20);
   EXPECT_LT(refreshes, 60);
   EXPECT_LT(worst, 1e-12);
-  std::cout << "[masha1 identity vs A-M reference] max relative difference over 100 its: "
-            << worst << " (" << refreshes << " refreshes)\n";
+  std::cout << "[masha1 identity vs A-M reference] max relative difference over 100 its: " << worst
+            << " (" << refreshes << " refreshes)\n";
 }
 
 }  // namespace
@@ -130,8 +130,8 @@ void expect_linear_convergence(const std::string& method, const std::string& cod
   ViRunOptions o;
   o.max_iterations = max_iterations;
   o.stop_below = 1e-10;
-  auto r = run_vi(game, method,
-                  make_settings({{"codec", codec}, {"precision", std::int64_t{64}}}), o);
+  auto r =
+      run_vi(game, method, make_settings({{"codec", codec}, {"precision", std::int64_t{64}}}), o);
   EXPECT_LT(r.dist2.back(), 1e-10) << method << " " << codec << " after " << r.iterations;
   const double worst = worst_window_ratio(r.dist2);
   EXPECT_LT(worst, window_factor) << method << " " << codec;
@@ -187,7 +187,7 @@ TEST(Masha1, UplinkBitsAreCompressedMessagePlusExpectedRefreshes) {
     refreshes += refreshed;
     const std::uint64_t this_q = c.bits_up - (refreshed ? dense_bits : 0);
     if (q_bits == 0) q_bits = this_q;
-    EXPECT_EQ(this_q, q_bits);  // RandK messages have a fixed size
+    EXPECT_EQ(this_q, q_bits);                                 // RandK messages have a fixed size
     EXPECT_EQ(c.bits_down, (refreshed ? 2 : 1) * dense_bits);  // identity server + F(w) broadcast
     up += c.bits_up;
   }
@@ -197,8 +197,9 @@ TEST(Masha1, UplinkBitsAreCompressedMessagePlusExpectedRefreshes) {
   const double sd = std::sqrt(tau * (1 - tau) / K) * dense_bits;
   EXPECT_NEAR(mean, expected, 4 * sd);
   for (const StepCost& c : r.total_by_rank) EXPECT_EQ(c.bits_up, up);  // same sizes on every rank
-  std::cout << "[masha1 randk 30%] uplink bits/round " << mean << " vs bits(Q) + (1-tau) dense = "
-            << expected << " (bits(Q) = " << q_bits << ", dense = " << dense_bits << ")\n";
+  std::cout << "[masha1 randk 30%] uplink bits/round " << mean
+            << " vs bits(Q) + (1-tau) dense = " << expected << " (bits(Q) = " << q_bits
+            << ", dense = " << dense_bits << ")\n";
 }
 
 // The finite-sum variant (r = 20 terms per device, batch 1, the paper's Corollary 2 tau) also

@@ -19,11 +19,11 @@
 namespace dcopt::testing_vi {
 
 struct ViRun {
-  std::vector<double> dist2;           ///< ||z^k - z*||^2, k = 0 .. iterations
-  std::vector<vec::Vec> iterates;      ///< z^k, k = 0 .. iterations (if keep_iterates)
-  StepCost init;                       ///< rank 0's init cost
-  std::vector<StepCost> steps;         ///< rank 0's cost per round
-  std::vector<StepCost> total_by_rank; ///< every rank's total over the rounds
+  std::vector<double> dist2;            ///< ||z^k - z*||^2, k = 0 .. iterations
+  std::vector<vec::Vec> iterates;       ///< z^k, k = 0 .. iterations (if keep_iterates)
+  StepCost init;                        ///< rank 0's init cost
+  std::vector<StepCost> steps;          ///< rank 0's cost per round
+  std::vector<StepCost> total_by_rank;  ///< every rank's total over the rounds
   std::map<std::string, double> parameters;
   bool replicated = true;  ///< every rank had a bit-identical iterate after every step
   int iterations = 0;      ///< rounds run
@@ -60,8 +60,8 @@ inline ViRun run_vi(const BilinearGame& game, const std::string& method, const S
   run_threads(M, [&](Communicator& comm) {
     WorkerContext ctx{comm, o.seed};
     const auto op = game.make_operator(static_cast<std::size_t>(ctx.rank()));
-    const ViConstants c = gather_vi_constants(
-        ctx, *op, o.h, ViHints{game.lipschitz(), game.strong_monotonicity()});
+    const ViConstants c =
+        gather_vi_constants(ctx, *op, o.h, ViHints{game.lipschitz(), game.strong_monotonicity()});
     Settings s = settings;  // Settings records reads: one copy per thread
     ViSetup setup{*op, o.h, c, vec::Vec(d, 0.0)};
     auto m = make_vi_method(method, s, setup);

@@ -8,8 +8,8 @@
 
 namespace dcopt {
 
-double unbiased_q(const Settings& s, const std::string& key, const Compressor& codec,
-                  std::size_t d, const std::string& method) {
+double unbiased_q(const Settings& s, const std::string& key, const Compressor& codec, std::size_t d,
+                  const std::string& method) {
   const CompressorProperties p = codec.properties(d);
   if (!p.unbiased || !std::isfinite(p.omega)) {
     throw InvalidArgument(s.context() + ": " + key + " = \"" + codec.spec() + "\": " + method +

@@ -13,8 +13,8 @@ namespace dcopt {
 
 /// q = omega + 1 of an unbiased codec. A biased codec: InvalidArgument naming `key`, the
 /// codec, the method and what would be valid.
-double unbiased_q(const Settings& s, const std::string& key, const Compressor& codec,
-                  std::size_t d, const std::string& method);
+double unbiased_q(const Settings& s, const std::string& key, const Compressor& codec, std::size_t d,
+                  const std::string& method);
 
 /// delta of a contractive codec. A codec that is not contractive (e.g. RandK with its d/K
 /// scaling): InvalidArgument naming `key`, the codec and what would be valid.

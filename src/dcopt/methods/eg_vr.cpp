@@ -58,9 +58,9 @@ class EgVr final : public Method {
 
   std::span<const double> iterate() const override { return z_; }
   std::map<std::string, double> parameters() const override {
-    return {{"gamma", gamma_}, {"gamma_theory", theory_gamma_}, {"p", p_},
-            {"alpha", alpha_}, {"gamma0", gamma0_},
-            {"batch", static_cast<double>(diff_.batch())}};
+    return {{"gamma", gamma_},   {"gamma_theory", theory_gamma_},
+            {"p", p_},           {"alpha", alpha_},
+            {"gamma0", gamma0_}, {"batch", static_cast<double>(diff_.batch())}};
   }
 
  private:

@@ -79,10 +79,10 @@ class Masha1 final : public Method {
 
   std::span<const double> iterate() const override { return z_; }
   std::map<std::string, double> parameters() const override {
-    return {{"gamma", gamma_},   {"gamma_theory", theory_gamma_},
-            {"tau", tau_},       {"beta", beta_},
-            {"q_dev", q_dev_},   {"q_serv", q_serv_},
-            {"C", C_},           {"batch", static_cast<double>(diff_.batch())}};
+    return {{"gamma", gamma_}, {"gamma_theory", theory_gamma_},
+            {"tau", tau_},     {"beta", beta_},
+            {"q_dev", q_dev_}, {"q_serv", q_serv_},
+            {"C", C_},         {"batch", static_cast<double>(diff_.batch())}};
   }
 
  private:

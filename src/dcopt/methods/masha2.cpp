@@ -33,7 +33,8 @@ class Masha2 final : public Method {
         avg_(z_.size()),
         c_hat_(z_.size()) {
     if (setup.h.set().kind() != ConstraintSet::Kind::whole_space || setup.h.l2() != 0.0) {
-      throw InvalidArgument(s.context() + ": masha2 (ALGORITHMS.md §5.3 reconstruction) is "
+      throw InvalidArgument(s.context() +
+                            ": masha2 (ALGORITHMS.md §5.3 reconstruction) is "
                             "defined for Z = R^d and h = 0 only; got Z = " +
                             setup.h.set().describe() + ", rho = " + std::to_string(setup.h.l2()) +
                             " (use masha1 for constrained or regularized problems)");
@@ -57,10 +58,10 @@ class Masha2 final : public Method {
     vec::copy(zbar_, z_half_);
     vec::axpy(-gamma_, ref_.F_w(), z_half_);
     StepCost cost = diff_(ctx, op_, round, z_half_, ref_.w(), ref_.F_m_w(), delta_);
-    cost.bits_up += average_compressed_with_memory(ctx, *opt_.codec, device_memory_, delta_,
-                                                   gamma_, avg_, round, kDiffSlot);
-    cost.bits_down += server_broadcast_with_memory(ctx, *opt_.server, server_memory_, avg_,
-                                                   c_hat_, round, kDiffSlot);
+    cost.bits_up += average_compressed_with_memory(ctx, *opt_.codec, device_memory_, delta_, gamma_,
+                                                   avg_, round, kDiffSlot);
+    cost.bits_down += server_broadcast_with_memory(ctx, *opt_.server, server_memory_, avg_, c_hat_,
+                                                   round, kDiffSlot);
     vec::copy(z_half_, z_);  // z = z-bar - gamma F(w) - c-hat
     vec::axpy(-1.0, c_hat_, z_);
     cost += ref_.maybe_reset(ctx, op_, z_, 1.0 - tau_, round);

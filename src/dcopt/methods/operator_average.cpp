@@ -6,8 +6,8 @@ namespace dcopt {
 
 StepCost OperatorAverage::operator()(WorkerContext& ctx, const Operator& op,
                                      const Compressor& codec, const Compressor& server,
-                                     std::span<const double> z, std::uint64_t round,
-                                     unsigned slot, std::span<double> out) {
+                                     std::span<const double> z, std::uint64_t round, unsigned slot,
+                                     std::span<double> out) {
   StepCost cost;
   op.apply(z, F_m_);
   cost.full_grads = 1;

@@ -4,9 +4,9 @@
 
 #include "dcopt/core/vec.hpp"
 #include "dcopt/methods/codec_theory.hpp"
-#include "dcopt/methods/operator_average.hpp"
 #include "dcopt/methods/gda.hpp"
 #include "dcopt/methods/method_options.hpp"
+#include "dcopt/methods/operator_average.hpp"
 #include "dcopt/methods/prox_step.hpp"
 
 namespace dcopt {
@@ -39,8 +39,8 @@ class Qgda final : public Method {
 
   std::span<const double> iterate() const override { return z_; }
   std::map<std::string, double> parameters() const override {
-    return {{"gamma", gamma_}, {"gamma_theory", theory_gamma_}, {"omega", omega_},
-            {"L_eff", L_eff_}};
+    return {
+        {"gamma", gamma_}, {"gamma_theory", theory_gamma_}, {"omega", omega_}, {"L_eff", L_eff_}};
   }
 
  private:

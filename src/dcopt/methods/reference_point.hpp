@@ -31,8 +31,8 @@ class ReferencePoint {
 
   /// The shared coin b_k ~ Bernoulli(p) of round `round` (0 bits); on 1, reset(z). Returns the
   /// cost (zero when the coin says 0); `refreshed` tells which.
-  StepCost maybe_reset(WorkerContext& ctx, const Operator& op, std::span<const double> z,
-                       double p, std::uint64_t round, bool* refreshed = nullptr);
+  StepCost maybe_reset(WorkerContext& ctx, const Operator& op, std::span<const double> z, double p,
+                       std::uint64_t round, bool* refreshed = nullptr);
 
   /// out = tau z + (1 - tau) w: the paper's z-bar^k (A-M's alpha z + (1-alpha) w).
   void mix(double tau, std::span<const double> z, std::span<double> out) const;

@@ -22,8 +22,7 @@ const std::vector<ViMethodInfo>& vi_methods() {
       {"qeg", "extragradient with compressed operator values at both points", make_qeg},
       {"eg_vr", "variance-reduced extragradient (Alacaoglu-Malitsky), finite-sum oracle",
        make_eg_vr},
-      {"masha1", "MASHA1: VR extragradient, compressed operator differences (Alg. 1)",
-       make_masha1},
+      {"masha1", "MASHA1: VR extragradient, compressed operator differences (Alg. 1)", make_masha1},
       {"masha2", "MASHA2: contractive codec + error feedback (ALGORITHMS.md §5.3 reconstruction)",
        make_masha2},
   };
