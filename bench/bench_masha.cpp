@@ -1,0 +1,106 @@
+// MASHA1 rounds per second on the MASHA bilinear game, d = 100 per block (z has 200 entries),
+// M = 10 devices as threads (ThreadComm), RandK 30%, paper parameters; and the operator alone
+// for the same number of calls, to split a round's time between oracle and framework (codec,
+// exchange, bookkeeping).
+#include <benchmark/benchmark.h>
+
+#include <memory>
+#include <vector>
+
+#include "dcopt/comm/thread_comm.hpp"
+#include "dcopt/core/vec.hpp"
+#include "dcopt/methods/vi_constants.hpp"
+#include "dcopt/methods/vi_methods.hpp"
+#include "dcopt/problems/bilinear_game.hpp"
+
+namespace dcopt {
+namespace {
+
+constexpr int kRounds = 200;
+
+BilinearGameParams bench_params() {
+  BilinearGameParams p;
+  p.dim = 100;
+  p.num_devices = 10;
+  p.lambda = 1.0;
+  p.seed = 3;
+  return p;
+}
+
+const BilinearGame& game() {
+  static const BilinearGame g(bench_params());
+  return g;
+}
+
+// Built once: constructing a device computes sigma_max(A_m), which is not what we time.
+const std::vector<std::unique_ptr<Operator>>& devices() {
+  static const auto ops = [] {
+    std::vector<std::unique_ptr<Operator>> v;
+    for (std::size_t m = 0; m < game().num_devices(); ++m) v.push_back(game().make_operator(m));
+    return v;
+  }();
+  return ops;
+}
+
+// Time per MASHA1 round (all 10 devices in parallel threads; rounds/s = items/s).
+void BM_Masha1Rounds(benchmark::State& state, const char* codec) {
+  const BilinearGame& g = game();
+  std::uint64_t full_calls = 0;
+  for (auto _ : state) {
+    full_calls = 0;
+    run_threads(10, [&](Communicator& comm) {
+      WorkerContext ctx{comm, 1};
+      const auto& op = devices()[static_cast<std::size_t>(ctx.rank())];
+      const CompositeTerm h;
+      const ViConstants c =
+          gather_vi_constants(ctx, *op, h, {g.lipschitz(), g.strong_monotonicity()});
+      Settings s("bench");
+      s.set("codec", std::string(codec));
+      auto m = make_vi_method("masha1", s, ViSetup{*op, h, c, vec::Vec(g.dim(), 0.0)});
+      m->init(ctx);
+      std::uint64_t calls = 0;
+      for (int k = 1; k <= kRounds; ++k) calls += m->step(ctx, k).full_grads;
+      if (ctx.rank() == 0) full_calls = calls;
+    });
+  }
+  state.SetItemsProcessed(state.iterations() * kRounds);
+  state.counters["full_F_m_calls_per_round"] = static_cast<double>(full_calls) / kRounds;
+}
+BENCHMARK_CAPTURE(BM_Masha1Rounds, randk30, "randk:ratio=0.3")
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+BENCHMARK_CAPTURE(BM_Masha1Rounds, natural_dithering, "natural_dithering")
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+
+// One device's F_m(z) (d = 200): multiply by MASHA1's ~1 + (1 - tau) calls per round to get the
+// oracle share of a round (devices run in parallel, so one device's calls bound the round).
+void BM_OperatorApply(benchmark::State& state) {
+  const auto& op = devices()[0];
+  vec::Vec z(op->dim(), 0.1), out(op->dim());
+  for (auto _ : state) {
+    op->apply(z, out);
+    benchmark::DoNotOptimize(out.data());
+    z[0] += 1e-12;
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_OperatorApply);
+
+// The thread cluster's start-up and the constant gathering (and MASHA1's beta measurement is
+// not in it: that happens in make_vi_method), included in BM_Masha1Rounds once
+// per 200 rounds: subtract to get steady-state rounds.
+void BM_ClusterStartup(benchmark::State& state) {
+  for (auto _ : state) {
+    run_threads(10, [&](Communicator& comm) {
+      WorkerContext ctx{comm, 1};
+      const auto& op = devices()[static_cast<std::size_t>(ctx.rank())];
+      const CompositeTerm h;
+      benchmark::DoNotOptimize(gather_vi_constants(ctx, *op, h));
+    });
+  }
+}
+BENCHMARK(BM_ClusterStartup)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+}  // namespace
+}  // namespace dcopt
