@@ -57,12 +57,6 @@ std::unique_ptr<Method> build_method(const ProblemInstance& instance, const Meth
   }
 }
 
-std::string codec_of(const MethodConfig& m) {
-  if (!m.settings.has("codec")) return "default";
-  Settings s = m.settings;
-  return make_compressor(s.string("codec", ""))->spec();
-}
-
 CostTotals totals(const std::array<double, kSumCount>& s, std::size_t first, double inv_n) {
   return {s[first] * inv_n, s[first + 1] * inv_n, s[first + 2] * inv_n, s[first + 3] * inv_n};
 }
@@ -201,11 +195,11 @@ RunResult run_experiment(WorkerContext& ctx, const ExperimentConfig& config,
   // Build every method once before running any, so that a bad setting in the last method fails
   // the run before anything is computed or written.
   for (const auto& m : config.methods) {
-    build_method(*instance, m);
+    std::unique_ptr<Method> built = build_method(*instance, m);
     MethodResult r;
     r.label = m.label;
     r.name = m.name;
-    r.codec = codec_of(m);
+    r.codec = built->codec();
     result.methods.push_back(std::move(r));
   }
   if (ctx.rank() == 0 && observer) observer->on_validated(result);

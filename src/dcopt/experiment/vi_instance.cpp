@@ -4,6 +4,8 @@
 #include "dcopt/core/error.hpp"
 #include "dcopt/core/vec.hpp"
 #include "dcopt/experiment/problem_instance.hpp"
+#include "dcopt/methods/vi_constants.hpp"
+#include "dcopt/methods/vi_methods.hpp"
 
 namespace dcopt {
 namespace {
@@ -19,9 +21,12 @@ class BilinearInstance final : public ProblemInstance {
   std::size_t dim() const override { return op_->dim(); }
   const std::vector<std::string>& metric_names() const override { return names_; }
 
-  // Every constant is exact and known to every worker (the game is built from the seed): no
-  // exchange needed.
-  void prepare(WorkerContext&) override {}
+  // The game's L and mu are exact and known to every worker (it is built from the seed); the
+  // per-device constants the methods' theory needs are gathered once.
+  void prepare(WorkerContext& ctx) override {
+    constants_ = gather_vi_constants(ctx, *op_, h_,
+                                     ViHints{game_->lipschitz(), game_->strong_monotonicity()});
+  }
 
   std::map<std::string, double> constants() const override {
     return {{"L", game_->lipschitz()},
@@ -33,9 +38,8 @@ class BilinearInstance final : public ProblemInstance {
   }
 
   std::unique_ptr<Method> make_method(const std::string& name, const Settings& s) const override {
-    // The VI method catalog (MASHA1/2, extragradient, ...) plugs in here when it lands.
-    throw InvalidArgument(s.context() + ": method '" + name +
-                          "': no variational-inequality methods are available in this build yet");
+    ViSetup setup{*op_, h_, constants_, std::vector<double>(op_->dim(), 0.0)};
+    return make_vi_method(name, s, setup);
   }
 
   void evaluate(WorkerContext& ctx, std::span<const double> z, std::span<double> sums,
@@ -52,6 +56,7 @@ class BilinearInstance final : public ProblemInstance {
   std::unique_ptr<Operator> op_;
   CompositeTerm h_;
   std::vector<double> solution_;
+  ViConstants constants_;
   std::vector<std::string> names_ = {"dist_sq", "gap"};
 };
 

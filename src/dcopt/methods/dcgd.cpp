@@ -39,6 +39,7 @@ class Dcgd final : public Method {
   }
 
   std::span<const double> iterate() const override { return x_; }
+  std::string codec() const override { return opt_.codec->spec(); }
   std::map<std::string, double> parameters() const override {
     return {{"gamma", gamma_}, {"gamma_theory", theory_gamma_}, {"omega", omega_}};
   }

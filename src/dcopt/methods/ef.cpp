@@ -42,6 +42,7 @@ class Ef final : public Method {
   }
 
   std::span<const double> iterate() const override { return x_; }
+  std::string codec() const override { return opt_.codec->spec(); }
   std::map<std::string, double> parameters() const override {
     return {{"gamma", gamma_},
             {"gamma_theory", theory_gamma_},

@@ -57,6 +57,7 @@ class EgVr final : public Method {
   }
 
   std::span<const double> iterate() const override { return z_; }
+  std::string codec() const override { return opt_.codec->spec(); }
   std::map<std::string, double> parameters() const override {
     return {{"gamma", gamma_},   {"gamma_theory", theory_gamma_},
             {"p", p_},           {"alpha", alpha_},

@@ -69,6 +69,7 @@ class Masha2 final : public Method {
   }
 
   std::span<const double> iterate() const override { return z_; }
+  std::string codec() const override { return opt_.codec->spec(); }
   std::map<std::string, double> parameters() const override {
     return {{"gamma", gamma_},         {"gamma_theory", theory_gamma_}, {"tau", tau_},
             {"delta_dev", delta_dev_}, {"delta_serv", delta_serv_},     {"C", C_}};

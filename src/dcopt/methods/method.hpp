@@ -22,6 +22,9 @@ class Method {
   virtual StepCost step(WorkerContext& ctx, std::uint64_t round) = 0;
   /// The current iterate (x for minimization, z for variational inequalities).
   virtual std::span<const double> iterate() const = 0;
+  /// Canonical spec of the workers' codec (identity at the wire precision for uncompressed
+  /// methods), for metrics and summaries.
+  virtual std::string codec() const = 0;
   /// Parameters actually used (stepsize gamma, probability p, omega, L, ...), for summaries.
   virtual std::map<std::string, double> parameters() const = 0;
 };

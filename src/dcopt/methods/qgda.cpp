@@ -38,6 +38,7 @@ class Qgda final : public Method {
   }
 
   std::span<const double> iterate() const override { return z_; }
+  std::string codec() const override { return opt_.codec->spec(); }
   std::map<std::string, double> parameters() const override {
     return {
         {"gamma", gamma_}, {"gamma_theory", theory_gamma_}, {"omega", omega_}, {"L_eff", L_eff_}};

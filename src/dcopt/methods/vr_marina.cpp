@@ -90,6 +90,7 @@ class VrMarina final : public Method {
   }
 
   std::span<const double> iterate() const override { return x_; }
+  std::string codec() const override { return opt_.codec->spec(); }
   std::map<std::string, double> parameters() const override {
     std::map<std::string, double> out = {{"gamma", gamma_},
                                          {"gamma_theory", theory_gamma_},
