@@ -110,7 +110,7 @@ TEST_F(RunCommand, WritesMetricsWithTheExactColumnsAndASummary) {
             "oracle_calls,sample_grads,wall_s");
   // Rounds 0, 5, ..., 40 for both methods.
   EXPECT_EQ(csv.size(), 1u + 2u * 9u);
-  EXPECT_EQ(csv[1].rfind("gd,default,0,", 0), 0u) << csv[1];
+  EXPECT_EQ(csv[1].rfind("gd,identity:precision=32,0,", 0), 0u) << csv[1];
   // The codec column holds the canonical spec, quoted because it contains a comma.
   EXPECT_EQ(csv[10].rfind("marina randk:k=3,\"randk:k=3,precision=32\",0,", 0), 0u) << csv[10];
   for (std::size_t i = 1; i < csv.size(); ++i) {
