@@ -1,5 +1,5 @@
-// The exchange building blocks (exchange.hpp), CompressedShift and ErrorFeedback, on the thread
-// backend.
+// The exchange building blocks (exchange.hpp), CompressedShift and ErrorMemory with exchange
+// options, on the thread backend.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -11,7 +11,7 @@
 #include "dcopt/compress/registry.hpp"
 #include "dcopt/core/vec.hpp"
 #include "dcopt/methods/compressed_shift.hpp"
-#include "dcopt/methods/error_feedback.hpp"
+#include "dcopt/methods/error_memory.hpp"
 #include "dcopt/methods/exchange.hpp"
 #include "method_harness.hpp"
 
@@ -178,24 +178,24 @@ TEST(CompressedShift, MessageIsTheCompressedDifference) {
   });
 }
 
-TEST(ErrorFeedback, KeepsWhatTheCodecDrops) {
+TEST(ErrorMemoryExchange, KeepsWhatTheCodecDropsOverRounds) {
   DCOPT_REQUIRE_SPARSE_CODECS();
   CompressorPtr top = make_compressor("topk:k=1,precision=64");
   CompressorPtr id = make_compressor("identity:precision=64");
   run_threads(2, [&](Communicator& comm) {
     WorkerContext ctx{comm, 1};
-    ErrorFeedback ef(10), ef_id(10);
+    ErrorMemory ef(10), ef_id(10);
     vec::Vec v = vector_of(comm.rank()), avg(10), sent_total(10, 0.0);
     // Over T rounds, what was sent plus the memory equals everything that was put in:
     // sum_t C(p_t) + e_T = T v (exact telescoping up to round-off).
     for (std::uint64_t k = 1; k <= 30; ++k) {
       ExchangeOptions o;
-      ef.exchange(ctx, *top, v, avg, k, 0, o);
+      ef.exchange(ctx, *top, v, 1.0, avg, k, 0, o);
       vec::axpy(1.0, avg, sent_total);
-      ef_id.exchange(ctx, *id, v, avg, k, 0, o);
-      for (double e : ef_id.memory()) ASSERT_EQ(e, 0.0);
+      ef_id.exchange(ctx, *id, v, 1.0, avg, k, 0, o);
+      for (double e : ef_id.error()) ASSERT_EQ(e, 0.0);
     }
-    vec::Vec e(ef.memory().begin(), ef.memory().end());
+    vec::Vec e(ef.error().begin(), ef.error().end());
     comm.allreduce_sum(e);
     vec::Vec mean_v = vector_of(0);
     vec::axpy(1.0, vector_of(1), mean_v);
@@ -203,8 +203,8 @@ TEST(ErrorFeedback, KeepsWhatTheCodecDrops) {
       EXPECT_NEAR(sent_total[j] + 0.5 * e[j], 30 * 0.5 * mean_v[j], 1e-12 * 30 * mean_v[j]);
     }
     // Memory bounded: TopK with delta = d never lets it grow past a few ||v||.
-    EXPECT_LT(vec::norm2(ef.memory()), 10 * vec::norm2(v));
-    EXPECT_GT(vec::norm2(ef.memory()), 0.0);
+    EXPECT_LT(vec::norm2(ef.error()), 10 * vec::norm2(v));
+    EXPECT_GT(vec::norm2(ef.error()), 0.0);
   });
 }
 

@@ -55,15 +55,15 @@ TEST(ErrorMemory, WorkerAndServerMemoriesWithRealCodecs) {
     auto topk = make_compressor("topk:k=1,precision=64");
     ErrorMemory mem(3), server(3);
     vec::Vec avg(3), got(3);
-    average_compressed_with_memory(ctx, *topk, mem, x, 1.0, avg, 1, 0);
+    mem.exchange(ctx, *topk, x, 1.0, avg, 1, 0);
     // top-1 of x_w is its middle entry -3r: sent (0, -3r, 0), kept (r, 0, 0.5)
     EXPECT_EQ(vec::Vec(mem.error().begin(), mem.error().end()), (vec::Vec{r, 0.0, 0.5}));
     EXPECT_DOUBLE_EQ(avg[1], -3.0 * (1 + 2 + 3) / 3.0);
-    server_broadcast_with_memory(ctx, *topk, server, avg, got, 1, 0);
+    server.broadcast(ctx, *topk, avg, got, 1, 0);
     EXPECT_EQ(got, (vec::Vec{0.0, -6.0, 0.0}));
     auto id = make_compressor("identity:precision=64");
     ErrorMemory exact(3);
-    average_compressed_with_memory(ctx, *id, exact, x, 0.3, avg, 2, 0);
+    exact.exchange(ctx, *id, x, 0.3, avg, 2, 0);
     EXPECT_EQ(vec::norm_inf(exact.error()), 0.0);
   });
 }

@@ -2,7 +2,7 @@
 
 #include "dcopt/core/vec.hpp"
 #include "dcopt/methods/codec_requirements.hpp"
-#include "dcopt/methods/error_feedback.hpp"
+#include "dcopt/methods/error_memory.hpp"
 #include "dcopt/methods/exchange.hpp"
 #include "dcopt/methods/method_options.hpp"
 
@@ -35,7 +35,7 @@ class Ef final : public Method {
     vec::scale(gamma_, v_);
     ExchangeOptions o;
     o.scale = use_.scale;
-    cost.bits_up = memory_.exchange(ctx, *opt_.codec, v_, avg_, round, 0, o);
+    cost.bits_up = memory_.exchange(ctx, *opt_.codec, v_, 1.0, avg_, round, 0, o);
     cost.bits_down = server_broadcast(ctx, *opt_.server, avg_, u_, round, 0);
     vec::axpy(-1.0, u_, x_);
     return cost;
@@ -54,7 +54,7 @@ class Ef final : public Method {
   const Objective& f_;
   MethodOptions opt_;
   ContractiveUse use_;
-  ErrorFeedback memory_;
+  ErrorMemory memory_;
   double gamma_ = 0, theory_gamma_ = 0;
   vec::Vec x_, v_, avg_, u_;
 };

@@ -1,6 +1,6 @@
 #pragma once
 // Error feedback / EC-SGD (Stich et al. 2018; Karimireddy et al. 2019; ALGORITHMS.md §2.4),
-// building block ErrorFeedback:
+// building block ErrorMemory:
 //   worker i: p_i = gamma grad f_i(x^k) + e_i;  sends C(p_i);  e_i = p_i - C(p_i)
 //   server:   u^k = mean C(p_i), broadcast;  x^{k+1} = x^k - u^k
 // Converges exactly only when every grad f_i(x*) = 0 (a heterogeneous fixed point keeps e_i

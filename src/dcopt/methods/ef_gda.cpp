@@ -34,8 +34,7 @@ class EfGda final : public Method {
     StepCost cost;
     op_.apply(z_, F_m_);
     cost.full_grads = 1;
-    cost.bits_up =
-        average_compressed_with_memory(ctx, *opt_.codec, memory_, F_m_, gamma_, avg_, round, 0);
+    cost.bits_up = memory_.exchange(ctx, *opt_.codec, F_m_, gamma_, avg_, round, 0);
     cost.bits_down = server_broadcast(ctx, *opt_.server, avg_, c_bar_, round, 0);
     vec::axpy(-1.0, c_bar_, z_);
     h_.prox(gamma_, z_, z_);

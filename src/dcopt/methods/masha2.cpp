@@ -58,10 +58,9 @@ class Masha2 final : public Method {
     vec::copy(zbar_, z_half_);
     vec::axpy(-gamma_, ref_.F_w(), z_half_);
     StepCost cost = diff_(ctx, op_, round, z_half_, ref_.w(), ref_.F_m_w(), delta_);
-    cost.bits_up += average_compressed_with_memory(ctx, *opt_.codec, device_memory_, delta_, gamma_,
-                                                   avg_, round, kDiffSlot);
-    cost.bits_down += server_broadcast_with_memory(ctx, *opt_.server, server_memory_, avg_, c_hat_,
-                                                   round, kDiffSlot);
+    cost.bits_up +=
+        device_memory_.exchange(ctx, *opt_.codec, delta_, gamma_, avg_, round, kDiffSlot);
+    cost.bits_down += server_memory_.broadcast(ctx, *opt_.server, avg_, c_hat_, round, kDiffSlot);
     vec::copy(z_half_, z_);  // z = z-bar - gamma F(w) - c-hat
     vec::axpy(-1.0, c_hat_, z_);
     cost += ref_.maybe_reset(ctx, op_, z_, 1.0 - tau_, round);
