@@ -83,3 +83,24 @@ TEST(Cli, BadSpecsAndValuesExitWithCode2AndSayWhatIsValid) {
 
 }  // namespace
 }  // namespace dcopt
+
+namespace dcopt {
+namespace {
+
+TEST(Cli, CodecsDocShowsTheCurrentCatalog) {
+  // docs/CODECS.md embeds `dcopt compressors`; regenerate it when the catalog changes.
+  std::string doc = testing::slurp(std::string(DCOPT_SOURCE_DIR) + "/docs/CODECS.md");
+  const std::string begin = "<!-- BEGIN dcopt compressors -->\n```text\n";
+  const std::string end = "```\n<!-- END dcopt compressors -->";
+  auto b = doc.find(begin);
+  auto e = doc.find(end);
+  ASSERT_NE(b, std::string::npos);
+  ASSERT_NE(e, std::string::npos);
+  std::string embedded = doc.substr(b + begin.size(), e - b - begin.size());
+  auto r = run_command(dcopt_binary() + " compressors");
+  ASSERT_EQ(r.exit_code, 0);
+  EXPECT_EQ(embedded, r.out) << "docs/CODECS.md is out of date: regenerate its catalog block";
+}
+
+}  // namespace
+}  // namespace dcopt
