@@ -1,6 +1,7 @@
 #pragma once
-// MASHA1 (Beznosikov, Richtarik, Diskin, Ryabinin, Gasnikov; paper Algorithm 1): extragradient
-// with variance reduction, devices compress operator DIFFERENCES with an unbiased codec.
+// MASHA1 (Beznosikov, Richtarik, Diskin, Ryabinin, Gasnikov; paper Algorithm 1, in the main text
+// of papers/000_*.txt; ALGORITHMS.md §5.1-5.2): extragradient with variance reduction, devices
+// compress operator DIFFERENCES with an unbiased codec. The box below is Algorithm 1.
 //
 //   init:  z^0 = w^0; devices send F_m(w^0) uncompressed, get F(w^0)          (init cost)
 //   round k (all devices compute the same z-bar, z^{k+1/2}):
