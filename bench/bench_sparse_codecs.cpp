@@ -1,6 +1,6 @@
-// Throughput of the sparsifying codecs (randk, randk_shared, bernoulli, topk) against a memcpy of
-// the same fp32-equivalent volume. bytes_per_second counts 4*d bytes per call (the size of the
-// input as fp32), so codecs and memcpy are directly comparable. Inputs are Gaussian, x in
+// Throughput of identity and the sparsifying codecs (randk, randk_shared, bernoulli, topk) against
+// a memcpy of the same fp32-equivalent volume. bytes_per_second counts 4*d bytes per call (the size
+// of the input as fp32), so codecs and memcpy are directly comparable. Inputs are Gaussian, x in
 // float64 as the codecs take it.
 #include <benchmark/benchmark.h>
 
@@ -93,15 +93,18 @@ void bm_randk_shared_fixed_k(benchmark::State& state) {
 #define DCOPT_SIZES ->Arg(1'000'000)->Arg(10'000'000)->Unit(benchmark::kMillisecond)
 
 BENCHMARK(bm_memcpy_fp32) DCOPT_SIZES;
+BENCHMARK_CAPTURE(bm_encode, identity, "identity") DCOPT_SIZES;
 BENCHMARK_CAPTURE(bm_encode, randk_1pct, "randk:ratio=0.01") DCOPT_SIZES;
 BENCHMARK_CAPTURE(bm_encode, randk_shared_1pct, "randk_shared:ratio=0.01") DCOPT_SIZES;
 BENCHMARK_CAPTURE(bm_encode, bernoulli_p0_5, "bernoulli:p=0.5") DCOPT_SIZES;
 BENCHMARK_CAPTURE(bm_encode, topk_1pct, "topk:ratio=0.01") DCOPT_SIZES;
 BENCHMARK_CAPTURE(bm_encode, topk_10pct, "topk:ratio=0.1") DCOPT_SIZES;
+BENCHMARK_CAPTURE(bm_decode_add, identity, "identity") DCOPT_SIZES;
 BENCHMARK_CAPTURE(bm_decode_add, randk_1pct, "randk:ratio=0.01") DCOPT_SIZES;
 BENCHMARK_CAPTURE(bm_decode_add, randk_shared_1pct, "randk_shared:ratio=0.01") DCOPT_SIZES;
 BENCHMARK_CAPTURE(bm_decode_add, bernoulli_p0_5, "bernoulli:p=0.5") DCOPT_SIZES;
 BENCHMARK_CAPTURE(bm_decode_add, topk_1pct, "topk:ratio=0.01") DCOPT_SIZES;
+BENCHMARK_CAPTURE(bm_decode_add, topk_10pct, "topk:ratio=0.1") DCOPT_SIZES;
 BENCHMARK(bm_randk_shared_fixed_k)
     ->Arg(100'000)
     ->Arg(1'000'000)

@@ -2,8 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <atomic>
-#include <condition_variable>
 #include <exception>
 #include <mutex>
 #include <string>
@@ -63,9 +63,22 @@ std::string exception_message(const std::exception_ptr& e) {
 /// can only write slots[c % 2] again in collective c + 2, which it can only enter after every
 /// rank arrived at collective c + 1, i.e. after every rank finished reading collective c. So one
 /// barrier per collective suffices and readers need no lock.
+///
+/// The barrier takes no lock on the way through: a rank publishes its slot, counts itself in with
+/// one atomic increment, and the last rank in bumps a 32-bit futex word that the others wait on
+/// (std::atomic::wait). A woken rank only re-reads that word, so waking n - 1 sleepers does not
+/// make them queue on a mutex one after another (what a condition variable's wait does), which
+/// with many threads on few cores cost more than the collective. The mutex only guards the
+/// failure state.
 class ThreadShared {
  public:
-  explicit ThreadShared(int n) : n_(n) {
+  explicit ThreadShared(int n)
+      : n_(n),
+        // Yielding before sleeping pays off only while the ranks we wait for have cores to run
+        // on; with more ranks than cores the yields mostly hand the core to other waiters (or to
+        // other processes), so then a waiting rank sleeps at once.
+        spins_(static_cast<unsigned>(n) <= std::max(1u, std::thread::hardware_concurrency()) ? 64
+                                                                                             : 0) {
     for (auto& s : slots_) s.resize(static_cast<std::size_t>(n));
   }
 
@@ -77,46 +90,51 @@ class ThreadShared {
   /// the collective (then every rank throws the same error).
   template <class Fill>
   std::span<const Slot> exchange(int rank, Op op, int root, Fill&& fill) {
-    std::unique_lock lock(mutex_);
-    if (!failed_ && finished_rank_ >= 0) {
-      fail_locked(
-          fmt::format("worker {} entered collective #{} ({}) but worker {} already "
-                      "returned from its body",
-                      rank, generation_ + 1, op_name(op), finished_rank_));
-    }
-    if (failed_) throw CommError(failure_);
-    const std::uint64_t gen = generation_;
+    // A rank enters collective #gen + 1 only after #gen completed, so the word it reads here
+    // names this collective (or says that the run failed).
+    const std::uint32_t word = word_.load(std::memory_order_acquire);
+    if (word & kFailed) throw CommError(failure());
+    const std::uint64_t gen = generation_.load(std::memory_order_relaxed);
     std::vector<Slot>& slots = slots_[gen % 2];
     Slot& mine = slots[static_cast<std::size_t>(rank)];
     mine.op = op;
     mine.root = root;
     fill(mine);
-    if (++arrived_ == n_) {
-      arrived_ = 0;
-      ++generation_;
-      lock.unlock();
-      // Notifying without the lock lets the woken ranks take it at once.
-      cv_.notify_all();
+    // The increments form one release sequence, so the last rank in sees every slot; the ranks
+    // that wait see them through its release of word_.
+    if (arrived_.fetch_add(1, std::memory_order_seq_cst) + 1 == n_) {
+      arrived_.store(0, std::memory_order_relaxed);
+      generation_.store(gen + 1, std::memory_order_relaxed);
+      std::uint32_t w = word_.load(std::memory_order_relaxed);
+      while (!word_.compare_exchange_weak(w, (w & kFailed) | ((w + 1) & kGenMask),
+                                          std::memory_order_release, std::memory_order_relaxed)) {
+      }
+      word_.notify_all();
     } else {
-      lock.unlock();
-      // Yield a few times before sleeping: at small payloads a condition-variable sleep and
-      // wake-up costs more than the whole collective, and yielding hands the core to the ranks
-      // we wait for. Measured with 5 workers on 2 shared cores (bench_comm, 1 KB allgather):
-      // 29k -> 270k rounds/s at load ~2, 48k -> 62k at load ~7. Bounded, so a rank waiting for
-      // a long computation does not burn CPU.
-      for (int spin = 0; spin < 64 && generation_.load(std::memory_order_acquire) == gen; ++spin) {
+      // Paired with worker_returned(): one of the two sees the other (both seq_cst), so a rank
+      // waiting for a worker that already returned is always released.
+      const int finished = finished_rank_.load(std::memory_order_seq_cst);
+      if (finished >= 0) {
+        fail(
+            fmt::format("worker {} entered collective #{} ({}) but worker {} already "
+                        "returned from its body",
+                        rank, gen + 1, op_name(op), finished));
+      }
+      // Yield a few times before sleeping: at small payloads a futex sleep and wake-up costs
+      // more than the whole collective, and yielding hands the core to the ranks we wait for.
+      // Bounded, so a rank waiting for a long computation does not burn CPU.
+      std::uint32_t now = word_.load(std::memory_order_acquire);
+      for (unsigned spin = 0; spin < spins_ && now == word; ++spin) {
         std::this_thread::yield();
+        now = word_.load(std::memory_order_acquire);
       }
-      // The acquire load that sees the new generation orders every rank's slot writes before
-      // our reads; only when it did not, sleep under the lock.
-      if (generation_.load(std::memory_order_acquire) == gen) {
-        lock.lock();
-        cv_.wait(lock, [&] { return generation_ != gen || failed_; });
-        // A completed collective stays valid even if a failure came right after: the next call
-        // reports it.
-        if (generation_ == gen) throw CommError(failure_);
-        lock.unlock();
+      while (now == word) {
+        word_.wait(word, std::memory_order_acquire);
+        now = word_.load(std::memory_order_acquire);
       }
+      // A completed collective stays valid even if a failure came right after: the next call
+      // reports it.
+      if (((now ^ word) & kGenMask) == 0) throw CommError(failure());
     }
     check_agreement(slots, gen);
     return slots;
@@ -126,28 +144,27 @@ class ThreadShared {
   /// the first failure message is what every released collective reports.
   void worker_failed(int rank, std::exception_ptr error) {
     std::string message = exception_message(error);
-    std::lock_guard lock(mutex_);
-    if (!first_error_) first_error_ = std::move(error);
-    if (!failed_) fail_locked(fmt::format("worker {} failed: {}", rank, message));
+    {
+      std::lock_guard lock(mutex_);
+      if (!first_error_) first_error_ = std::move(error);
+    }
+    fail(fmt::format("worker {} failed: {}", rank, message));
   }
 
   /// A worker's body returned. Anyone waiting for it now would wait forever.
   void worker_returned(int rank) {
-    std::lock_guard lock(mutex_);
-    if (finished_rank_ < 0) finished_rank_ = rank;
-    if (!failed_ && arrived_ > 0) {
-      fail_locked(
+    int none = -1;
+    finished_rank_.compare_exchange_strong(none, rank, std::memory_order_seq_cst);
+    if (arrived_.load(std::memory_order_seq_cst) > 0) {
+      fail(
           fmt::format("worker {} returned from its body while other workers wait in "
                       "collective #{}",
-                      rank, generation_ + 1));
+                      rank, generation_.load(std::memory_order_relaxed) + 1));
     }
   }
 
   /// Releases everyone (used when the run cannot even start all its threads).
-  void abort(const std::string& why) {
-    std::lock_guard lock(mutex_);
-    if (!failed_) fail_locked(why);
-  }
+  void abort(const std::string& why) { fail(why); }
 
   /// Called after all threads were joined.
   void rethrow_first_error() const {
@@ -155,10 +172,21 @@ class ThreadShared {
   }
 
  private:
-  void fail_locked(std::string message) {
-    failed_ = true;
+  static constexpr std::uint32_t kFailed = 0x80000000u;  ///< in word_: the run failed
+  static constexpr std::uint32_t kGenMask = ~kFailed;    ///< in word_: generation mod 2^31
+
+  /// The first failure wins; every waiting rank is woken and throws it.
+  void fail(std::string message) {
+    std::lock_guard lock(mutex_);
+    if (word_.load(std::memory_order_relaxed) & kFailed) return;
     failure_ = std::move(message);
-    cv_.notify_all();
+    word_.fetch_or(kFailed, std::memory_order_release);
+    word_.notify_all();
+  }
+
+  std::string failure() {
+    std::lock_guard lock(mutex_);
+    return failure_;
   }
 
   /// Every rank runs this on the same slots, so either all ranks throw the same error or none.
@@ -191,13 +219,13 @@ class ThreadShared {
   }
 
   const int n_;
-  std::mutex mutex_;
-  std::condition_variable cv_;
-  std::atomic<std::uint64_t> generation_ = 0;  ///< completed collectives; written under mutex_
-  int arrived_ = 0;                            ///< ranks waiting in collective #generation_+1
-  bool failed_ = false;
+  const unsigned spins_;                       ///< yields before sleeping
+  std::atomic<std::uint32_t> word_ = 0;        ///< kFailed | completed collectives mod 2^31
+  std::atomic<std::uint64_t> generation_ = 0;  ///< completed collectives (for slots, messages)
+  std::atomic<int> arrived_ = 0;               ///< ranks in collective #generation_+1
+  std::atomic<int> finished_rank_ = -1;        ///< first rank whose body returned normally
+  std::mutex mutex_;                           ///< guards failure_ and first_error_
   std::string failure_;
-  int finished_rank_ = -1;  ///< first rank whose body returned normally
   std::exception_ptr first_error_;
   std::vector<Slot> slots_[2];
 };

@@ -52,26 +52,28 @@ class Int8 final : public Compressor {
     const std::size_t nblocks = (d + block_ - 1) / block_;
     BitWriter w;
     std::uint64_t header = write_header(w, id(), d);
-    // Scales first, codes after: the codes are whole bytes written in place in the message.
-    // The scales (one per block) are needed before the codes, so a first pass finds them.
+    // The header, the fp32 scales (one per block) and the codes (one byte per entry) are all
+    // whole bytes, so the message is sized once and each block is scaled then coded while it is
+    // still in cache: one pass over x from memory instead of two. Scales go to their place
+    // up front, as write_f32 would write them (little-endian).
+    static_assert(std::endian::native == std::endian::little, "int8 encode assumes little-endian");
     w.reserve_bits(w.bits() + 32 * nblocks + 8 * d);
-    std::vector<float> scales(nblocks);
+    std::span<std::uint8_t> out = w.append_bytes(4 * nblocks + d);
+    std::uint8_t* scale_bytes = out.data();
+    auto* codes = reinterpret_cast<std::int8_t*>(out.data() + 4 * nblocks);  // char may alias
     for (std::size_t b = 0; b < nblocks; ++b) {
       const std::size_t lo = b * block_, n = std::min(block_, d - lo);
-      scales[b] = block_scale(x, lo, n, b);
-      w.write_f32(scales[b]);
-    }
-    std::span<std::uint8_t> out = w.append_bytes(d);
-    for (std::size_t b = 0; b < nblocks; ++b) {
-      const std::size_t lo = b * block_, n = std::min(block_, d - lo);
+      const float scale = block_scale(x, lo, n, b);
+      std::memcpy(scale_bytes + 4 * b, &scale, 4);
+      if (scale == 0.0f) continue;  // codes stay 0
       const double* p = x.data() + lo;
-      auto* q = reinterpret_cast<std::int8_t*>(out.data() + lo);  // char types may alias
-      if (scales[b] == 0.0f) continue;                            // codes stay 0
-      const double inv = 127.0 / static_cast<double>(scales[b]);
+      std::int8_t* q = codes + lo;
+      const double inv = 127.0 / static_cast<double>(scale);
       if (!stochastic_) {
+        // |p[j]| <= scale, so |p[j] * inv| <= 127 (1 + 2^-51) after the two roundings, which
+        // rounds to at most 127: no clamp needed.
         for (std::size_t j = 0; j < n; ++j) {
-          double v = (p[j] * inv + kRoundMagic) - kRoundMagic;
-          v = std::min(127.0, std::max(-127.0, v));  // only undoes rounding of the product
+          const double v = (p[j] * inv + kRoundMagic) - kRoundMagic;
           q[j] = static_cast<std::int8_t>(static_cast<int>(v));
         }
       } else {

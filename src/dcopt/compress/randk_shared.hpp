@@ -12,8 +12,8 @@
 // decode_add(), and a stream must not be consumed by anything else before encode() sees it.
 // Different workers (or rounds) name different streams, hence independent supports.
 //
-// Cost: O(k log k) to sample the support plus O(k) to read and write values; nothing is O(d)
-// except when k is a large fraction of d.
+// Cost: O(k) expected to sample and sort the support plus O(k) to read and write values; nothing
+// is O(d) except when k is a large fraction of d.
 #include "dcopt/compress/registry.hpp"
 
 namespace dcopt {

@@ -1,6 +1,7 @@
 #include "dcopt/core/rng.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <numbers>
 #include <stdexcept>
@@ -18,6 +19,39 @@ inline void mulhilo(std::uint32_t a, std::uint32_t b, std::uint32_t& hi, std::ui
   std::uint64_t p = static_cast<std::uint64_t>(a) * b;
   hi = static_cast<std::uint32_t>(p >> 32);
   lo = static_cast<std::uint32_t>(p);
+}
+
+// Sorts values below n (n <= 2^32) ascending: an LSD radix sort by bytes, over only the bytes
+// that n - 1 needs (3 passes for n <= 2^24), skipping bytes that are the same in every value.
+// Linear in v.size(), against std::sort's n log n, which dominated large sparse draws.
+void sort_below(std::vector<std::uint32_t>& v, std::size_t n) {
+  if (v.size() < 256) {
+    std::sort(v.begin(), v.end());
+    return;
+  }
+  unsigned passes = 0;
+  for (std::uint64_t m = n - 1; m != 0 && passes < 4; m >>= 8) ++passes;
+  std::array<std::array<std::uint32_t, 256>, 4> count{};
+  for (std::uint32_t x : v) {
+    for (unsigned p = 0; p < passes; ++p) ++count[p][(x >> (8 * p)) & 0xFF];
+  }
+  std::vector<std::uint32_t> tmp(v.size());
+  std::uint32_t* src = v.data();
+  std::uint32_t* dst = tmp.data();
+  const std::size_t size = v.size();
+  for (unsigned p = 0; p < passes; ++p) {
+    const unsigned shift = 8 * p;
+    if (count[p][(src[0] >> shift) & 0xFF] == size) continue;  // one bucket: already in order
+    std::uint32_t offset[256];
+    std::uint32_t sum = 0;
+    for (unsigned b = 0; b < 256; ++b) {
+      offset[b] = sum;
+      sum += count[p][b];
+    }
+    for (std::size_t i = 0; i < size; ++i) dst[offset[(src[i] >> shift) & 0xFF]++] = src[i];
+    std::swap(src, dst);
+  }
+  if (src != v.data()) std::copy(src, src + size, v.data());
 }
 
 }  // namespace
@@ -141,7 +175,7 @@ void Rng::sample_without_replacement(std::size_t k, std::size_t n,
       out.push_back(static_cast<std::uint32_t>(j));
     }
   }
-  std::sort(out.begin(), out.end());
+  sort_below(out, n);
 }
 
 }  // namespace dcopt
