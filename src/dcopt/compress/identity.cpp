@@ -1,9 +1,16 @@
 #include "dcopt/compress/identity.hpp"
 
+#include <bit>
+#include <cstring>
+
 #include "dcopt/compress/codec_header.hpp"
+#include "dcopt/core/error.hpp"
 
 namespace dcopt {
 namespace {
+
+static_assert(std::endian::native == std::endian::little,
+              "the identity codec's block copy assumes a little-endian host (the wire is LE)");
 
 class Identity final : public Compressor {
  public:
@@ -26,17 +33,45 @@ class Identity final : public Compressor {
     BitWriter w;
     w.reserve_bits(64 + x.size() * precision_bits(precision_));
     std::uint64_t header = write_header(w, id(), x.size());
-    for (double v : x) write_value(w, v, precision_);
+    // The header is whole bytes, so the values are a byte-aligned little-endian block.
+    std::span<std::uint8_t> out = w.append_bytes(x.size() * precision_bits(precision_) / 8);
+    if (precision_ == Precision::fp32) {
+      for (std::size_t i = 0; i < x.size(); ++i) {
+        const float v = static_cast<float>(x[i]);
+        std::memcpy(out.data() + 4 * i, &v, 4);
+      }
+    } else if (!x.empty()) {
+      std::memcpy(out.data(), x.data(), 8 * x.size());
+    }
     return finish_message(w, header);
   }
   void decode_add(std::span<const std::uint8_t> bytes, double scale, std::span<double> acc,
                   Rng) const override {
     BitReader r(bytes);
     read_header(r, id(), acc.size());
-    // Check the length up front so a truncated message leaves acc untouched.
-    require_bits(r, acc.size() * precision_bits(precision_), "values");
-    for (double& a : acc) a += scale * read_value(r, precision_, "value");
-    r.expect_end("values");
+    // Check the exact length up front so a truncated or oversized message leaves acc untouched;
+    // the values are then a byte-aligned little-endian block after the header.
+    const std::size_t width = precision_bits(precision_) / 8;
+    const std::size_t start = r.position() / 8;
+    if (bytes.size() != start + width * acc.size()) {
+      throw DecodeError("identity message for d=" + std::to_string(acc.size()) + " must be " +
+                        std::to_string(start + width * acc.size()) + " bytes, got " +
+                        std::to_string(bytes.size()));
+    }
+    const std::uint8_t* in = bytes.data() + start;
+    if (precision_ == Precision::fp32) {
+      for (std::size_t i = 0; i < acc.size(); ++i) {
+        float v;
+        std::memcpy(&v, in + 4 * i, 4);
+        acc[i] += scale * static_cast<double>(v);
+      }
+    } else {
+      for (std::size_t i = 0; i < acc.size(); ++i) {
+        double v;
+        std::memcpy(&v, in + 8 * i, 8);
+        acc[i] += scale * v;
+      }
+    }
   }
 
  private:
