@@ -31,6 +31,13 @@ class DatasetSource final : public ProblemSource {
     if (auto d = s.optional_integer("dim", 1, 1'000'000'000))
       read.dim = static_cast<std::size_t>(*d);
     options_.lambda = s.number("lambda", 0.0, 0.0, 1e12);
+    // The MARINA reference code's lambda = 1e-6 * L (ALGORITHMS.md §3.5), computed once the
+    // data is read.
+    const bool reference_lambda = nonconvex && s.boolean("reference_lambda", false);
+    if (reference_lambda && s.has("lambda")) {
+      throw InvalidArgument(s.context() +
+                            ": give either lambda or reference_lambda = true, not both");
+    }
     split_.kind =
         parse_split_kind(s.choice("split", "contiguous", {"contiguous", "random", "label_skew"}));
     split_.remainder = s.choice("remainder", "drop", {"drop", "keep"}) == "keep" ? Remainder::spread
@@ -56,6 +63,11 @@ class DatasetSource final : public ProblemSource {
       throw InvalidArgument(s.context() + ": " + path.string() + " has " +
                             std::to_string(data_.num_rows()) +
                             " rows, fewer than workers = " + std::to_string(workers));
+    }
+    if (reference_lambda) {
+      options_.lambda = marina_reference_lambda(
+          data_, split_rows(data_, static_cast<std::size_t>(workers), split_),
+          options_.add_bias.value_or(true));
     }
     description_ =
         fmt::format("{} on {} ({} rows, {} features), {} split over {} workers, lambda={}",
