@@ -20,14 +20,7 @@ class RandK final : public Compressor {
   CodecId id() const override { return CodecId::randk; }
   CompressorProperties properties(std::size_t d) const override {
     const std::size_t k = level_.resolve(d, "randk");
-    CompressorProperties p;
-    p.unbiased = true;
-    p.omega = k == 0 ? 0.0 : static_cast<double>(d) / static_cast<double>(k) - 1.0;
-    // With k < d the d/k scaling expands (no contraction bound is declared); k = d is identity.
-    p.delta = k == d ? 1.0 : CompressorProperties::none;
-    p.expected_density = static_cast<double>(k);
-    p.deterministic = k == d;
-    return p;
+    return random_sparsifier_properties(k, d);
   }
   Message encode(std::span<const double> x, Rng& rng) const override {
     const std::size_t d = x.size();

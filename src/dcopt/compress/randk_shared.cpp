@@ -20,13 +20,7 @@ class RandKShared final : public Compressor {
   CodecId id() const override { return CodecId::randk_shared; }
   CompressorProperties properties(std::size_t d) const override {
     const std::size_t k = level_.resolve(d, "randk_shared");
-    CompressorProperties p;
-    p.unbiased = true;
-    p.omega = k == 0 ? 0.0 : static_cast<double>(d) / static_cast<double>(k) - 1.0;
-    p.delta = k == d ? 1.0 : CompressorProperties::none;
-    p.expected_density = static_cast<double>(k);
-    p.deterministic = k == d;
-    return p;
+    return random_sparsifier_properties(k, d);
   }
   Message encode(std::span<const double> x, Rng& rng) const override {
     const std::size_t d = x.size();

@@ -71,4 +71,14 @@ std::vector<CodecParam> SparsityLevel::params() {
   };
 }
 
+CompressorProperties random_sparsifier_properties(std::size_t k, std::size_t d) {
+  CompressorProperties p;
+  p.unbiased = true;
+  p.omega = k == 0 ? 0.0 : static_cast<double>(d) / static_cast<double>(k) - 1.0;
+  p.delta = k == d ? 1.0 : CompressorProperties::none;
+  p.expected_density = static_cast<double>(k);
+  p.deterministic = k == d;
+  return p;
+}
+
 }  // namespace dcopt

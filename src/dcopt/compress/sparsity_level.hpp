@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "dcopt/compress/codec_spec.hpp"
+#include "dcopt/compress/compressor.hpp"
 
 namespace dcopt {
 
@@ -35,5 +36,10 @@ class SparsityLevel {
   std::uint64_t k_ = 0;
   double ratio_ = 0.0;
 };
+
+/// Theory constants of unbiased random sparsification keeping k of d coordinates scaled by d/k
+/// (randk and randk_shared): omega = d/k - 1, density k; the d/k scaling expands, so no
+/// contraction bound is declared unless k = d (the identity).
+CompressorProperties random_sparsifier_properties(std::size_t k, std::size_t d);
 
 }  // namespace dcopt
