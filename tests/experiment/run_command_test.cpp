@@ -9,13 +9,17 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "support/csv.hpp"
+
 namespace dcopt {
 namespace {
 
 namespace fs = std::filesystem;
 using testing::dcopt_binary;
+using testing::kMpiEnv;
 using testing::run_command;
 using testing::slurp;
+using testing::split_csv;
 
 // A small quadratic problem: every run takes milliseconds.
 const char* kConfig = R"(
@@ -37,32 +41,6 @@ codec = "randk:k=3"
 [output]
 plots = false
 )";
-
-// Fields of one CSV line (RFC 4180 quoting).
-std::vector<std::string> split_csv(const std::string& line) {
-  std::vector<std::string> fields(1);
-  bool quoted = false;
-  for (std::size_t i = 0; i < line.size(); ++i) {
-    const char c = line[i];
-    if (quoted && c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
-      fields.back() += '"';
-      ++i;
-    } else if (c == '"') {
-      quoted = !quoted;
-    } else if (c == ',' && !quoted) {
-      fields.emplace_back();
-    } else {
-      fields.back() += c;
-    }
-  }
-  return fields;
-}
-
-// Lets OpenMPI run as root in containers and avoids its single-copy path, as tests/CMakeLists.txt
-// does for the *_mpi tests.
-const std::string kMpiEnv =
-    "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 "
-    "OMPI_MCA_btl_vader_single_copy_mechanism=none OMPI_MCA_rmaps_base_oversubscribe=1 ";
 
 class RunCommand : public ::testing::Test {
  protected:

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "support/csv.hpp"
 #include "support/run_command.hpp"
 
 namespace dcopt {
@@ -17,8 +18,10 @@ namespace {
 
 namespace fs = std::filesystem;
 using testing::dcopt_binary;
+using testing::kMpiEnv;
 using testing::run_command;
 using testing::slurp;
+using testing::split_csv;
 
 // lambda = 0, no box: the pure bilinear game, on which GDA diverges for every stepsize (its
 // iteration map has eigenvalues of modulus sqrt(1 + gamma^2 sigma^2) > 1) and the
@@ -50,31 +53,6 @@ codec = "natural"
 [output]
 plots = false
 )";
-
-// Fields of one CSV line (RFC 4180 quoting: the codec column may contain commas).
-std::vector<std::string> split_csv(const std::string& line) {
-  std::vector<std::string> fields(1);
-  bool quoted = false;
-  for (std::size_t i = 0; i < line.size(); ++i) {
-    const char c = line[i];
-    if (quoted && c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
-      fields.back() += '"';
-      ++i;
-    } else if (c == '"') {
-      quoted = !quoted;
-    } else if (c == ',' && !quoted) {
-      fields.emplace_back();
-    } else {
-      fields.back() += c;
-    }
-  }
-  return fields;
-}
-
-// As in run_command_test.cpp: lets OpenMPI run as root in containers.
-const std::string kMpiEnv =
-    "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 "
-    "OMPI_MCA_btl_vader_single_copy_mechanism=none OMPI_MCA_rmaps_base_oversubscribe=1 ";
 
 class ViRun : public ::testing::Test {
  protected:

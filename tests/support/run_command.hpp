@@ -47,4 +47,10 @@ inline CommandResult run_command(const std::string& command) {
 
 inline std::string dcopt_binary() { return DCOPT_BINARY; }
 
+/// Environment prefix for `mpirun` in tests: lets OpenMPI run as root in containers and avoids
+/// its single-copy path, as tests/CMakeLists.txt does for the *_mpi test programs.
+inline const std::string kMpiEnv =
+    "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 "
+    "OMPI_MCA_btl_vader_single_copy_mechanism=none OMPI_MCA_rmaps_base_oversubscribe=1 ";
+
 }  // namespace dcopt::testing
