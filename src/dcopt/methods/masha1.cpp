@@ -9,16 +9,11 @@
 #include "dcopt/methods/codec_theory.hpp"
 #include "dcopt/methods/exchange.hpp"
 #include "dcopt/methods/method_options.hpp"
-#include "dcopt/methods/operator_difference.hpp"
-#include "dcopt/methods/prox_step.hpp"
-#include "dcopt/methods/reference_point.hpp"
 #include "dcopt/methods/unit_interval.hpp"
+#include "dcopt/methods/vr_extragradient.hpp"
 
 namespace dcopt {
 namespace {
-
-constexpr unsigned kDiffSlot = 0;
-constexpr unsigned kRefreshSlot = 2;
 
 class Masha1 final : public Method {
  public:
@@ -26,23 +21,17 @@ class Masha1 final : public Method {
       : op_(setup.op),
         h_(setup.h),
         opt_(read_method_options(s, "natural_dithering")),
-        z_(setup.z0),
-        ref_(opt_.dense, z_.size(), kRefreshSlot),
-        diff_(z_.size(), static_cast<std::size_t>(s.integer(
-                             "batch", 0, 0, static_cast<std::int64_t>(setup.constants.r_min)))),
-        zbar_(z_.size()),
-        z_half_(z_.size()),
-        delta_(z_.size()),
-        avg_(z_.size()),
-        D_(z_.size()) {
+        eg_(setup.z0, opt_.dense,
+            static_cast<std::size_t>(
+                s.integer("batch", 0, 0, static_cast<std::int64_t>(setup.constants.r_min)))) {
     const ViConstants& c = setup.constants;
     const std::size_t d = c.dim;
     const double M = c.workers;
     q_dev_ = unbiased_q(s, "codec", *opt_.codec, d, "masha1");
     q_serv_ = unbiased_q(s, "server_codec", *opt_.server, d, "masha1");
     beta_ = bit_density(*opt_.codec, *opt_.dense, d);
-    const bool stochastic = diff_.batch() > 0;
-    const double b = static_cast<double>(diff_.batch());
+    const bool stochastic = eg_.batch() > 0;
+    const double b = static_cast<double>(eg_.batch());
     // Corollary 2 with a minibatch of b terms: a full pass costs r/b compressed rounds.
     const double sync = stochastic ? std::min(b / static_cast<double>(c.r_max), beta_) : beta_;
     tau_ = read_half_open_unit(s, "tau", 1.0 - sync);
@@ -64,36 +53,26 @@ class Masha1 final : public Method {
 
   std::string name() const override { return "masha1"; }
 
-  StepCost init(WorkerContext& ctx) override { return ref_.reset(ctx, op_, z_, 0); }
+  StepCost init(WorkerContext& ctx) override { return eg_.init(ctx, op_); }
 
   StepCost step(WorkerContext& ctx, std::uint64_t round) override {
-    ref_.mix(tau_, z_, zbar_);
-    prox_step(h_, gamma_, zbar_, ref_.F_w(), z_half_);
-    StepCost cost = diff_(ctx, op_, round, z_half_, ref_.w(), ref_.F_m_w(), delta_);
-    cost.bits_up += average_compressed(ctx, *opt_.codec, delta_, avg_, round, kDiffSlot);
-    cost.bits_down += server_broadcast(ctx, *opt_.server, avg_, D_, round, kDiffSlot);
-    prox_step(h_, gamma_, zbar_, ref_.F_w(), D_, z_);
-    cost += ref_.maybe_reset(ctx, op_, z_, 1.0 - tau_, round);
-    return cost;
+    return eg_.step(ctx, op_, h_, *opt_.codec, *opt_.server, gamma_, tau_, 1.0 - tau_, round);
   }
 
-  std::span<const double> iterate() const override { return z_; }
+  std::span<const double> iterate() const override { return eg_.z(); }
   std::string codec() const override { return opt_.codec->spec(); }
   std::map<std::string, double> parameters() const override {
     return {{"gamma", gamma_}, {"gamma_theory", theory_gamma_},
             {"tau", tau_},     {"beta", beta_},
             {"q_dev", q_dev_}, {"q_serv", q_serv_},
-            {"C", C_},         {"batch", static_cast<double>(diff_.batch())}};
+            {"C", C_},         {"batch", static_cast<double>(eg_.batch())}};
   }
 
  private:
   const Operator& op_;
   const CompositeTerm& h_;
   MethodOptions opt_;
-  vec::Vec z_;
-  ReferencePoint ref_;
-  OperatorDifference diff_;
-  vec::Vec zbar_, z_half_, delta_, avg_, D_;
+  VrExtragradient eg_;
   double q_dev_ = 1, q_serv_ = 1, beta_ = 1, tau_ = 0, C_ = 0, theory_gamma_ = 0, gamma_ = 0;
 };
 
