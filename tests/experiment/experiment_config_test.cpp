@@ -121,6 +121,43 @@ TEST(ExperimentConfig, ErrorsNameTheKeyAndWhatIsValid) {
   EXPECT_NE(error_of("workers = = 2\n").find("t.toml:1:"), std::string::npos);
 }
 
+TEST(ExperimentConfig, ProblemTableTakesListsOfIntegersOnly) {
+  // The IDX classes: arrays of integers reach the problem's Settings, anything else is an error.
+  ExperimentConfig c =
+      parse_experiment_config(kBase, "t.toml", {"problem.positive=[0, 6]", "problem.negative=[]"});
+  Settings p = c.problem.settings;
+  EXPECT_EQ(p.optional_integer_list("positive", 0, 9), (std::vector<std::int64_t>{0, 6}));
+  EXPECT_EQ(p.optional_integer_list("negative", 0, 9), std::vector<std::int64_t>{});
+  EXPECT_EQ(p.optional_integer_list("absent", 0, 9), std::nullopt);
+  for (const char* bad :
+       {"problem.positive=[0, 1.5]", "problem.positive=[\"a\"]", "problem.positive=[[1]]"}) {
+    const std::string msg = error_of(kBase, {bad});
+    EXPECT_NE(msg.find("positive: expected a number, string, boolean or array of integers"),
+              std::string::npos)
+        << bad << ": " << msg;
+  }
+  // A list where a scalar is expected, and a scalar out of a list's range, name the key.
+  Settings q("[problem] in t.toml");
+  q.set("dim", std::vector<std::int64_t>{1, 2});
+  q.set("positive", std::int64_t{12});
+  try {
+    (void)q.integer("dim", 0);
+    ADD_FAILURE() << "a list read as an integer";
+  } catch (const InvalidArgument& e) {
+    EXPECT_NE(std::string(e.what()).find("dim = [1, 2]: expected an integer"), std::string::npos)
+        << e.what();
+  }
+  try {
+    (void)q.optional_integer_list("positive", 0, 9);
+    ADD_FAILURE() << "12 accepted as a class";
+  } catch (const InvalidArgument& e) {
+    EXPECT_NE(std::string(e.what()).find("positive = 12: 12 out of range; valid: 0 <= each entry "
+                                         "<= 9"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
 TEST(ExperimentConfig, VariationalInequalityUsesDistanceTarget) {
   ExperimentConfig c = parse_experiment_config(
       "workers = 2\n[problem]\nkind = \"bilinear\"\n[stop]\ntarget_dist_sq = 1e-9\n"

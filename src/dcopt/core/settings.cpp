@@ -34,8 +34,13 @@ std::string Settings::to_string(const Value& v) {
   } else if (std::holds_alternative<double>(v)) {
     os.precision(17);
     os << std::get<double>(v);
-  } else {
+  } else if (std::holds_alternative<std::string>(v)) {
     os << '"' << std::get<std::string>(v) << '"';
+  } else {
+    os << '[';
+    const auto& list = std::get<std::vector<std::int64_t>>(v);
+    for (std::size_t i = 0; i < list.size(); ++i) os << (i ? ", " : "") << list[i];
+    os << ']';
   }
   return os.str();
 }
@@ -105,6 +110,28 @@ bool Settings::boolean(std::string_view key, bool fallback) const {
   if (!v) return fallback;
   if (!std::holds_alternative<bool>(*v)) fail(key, "expected true or false");
   return std::get<bool>(*v);
+}
+
+std::optional<std::vector<std::int64_t>> Settings::optional_integer_list(std::string_view key,
+                                                                         std::int64_t lo,
+                                                                         std::int64_t hi) const {
+  const Value* v = find(key);
+  if (!v) return std::nullopt;
+  std::vector<std::int64_t> list;
+  if (std::holds_alternative<std::int64_t>(*v)) {
+    list.push_back(std::get<std::int64_t>(*v));
+  } else if (std::holds_alternative<std::vector<std::int64_t>>(*v)) {
+    list = std::get<std::vector<std::int64_t>>(*v);
+  } else {
+    fail(key, "expected a list of integers, e.g. [0, 6]");
+  }
+  for (std::int64_t x : list) {
+    if (x < lo || x > hi) {
+      fail(key, std::to_string(x) + " out of range; valid: " + std::to_string(lo) +
+                    " <= each entry <= " + std::to_string(hi));
+    }
+  }
+  return list;
 }
 
 void Settings::reject_unused() const {

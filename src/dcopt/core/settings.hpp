@@ -1,8 +1,8 @@
 #pragma once
-// A flat table of named settings (numbers, integers, strings, booleans) with typed getters that
-// remember which keys were read, so that a caller can reject unknown keys with a message that
-// names the key, where it came from and what the valid keys are. The experiment layer fills it
-// from TOML; methods and problems read their parameters from it.
+// A flat table of named settings (numbers, integers, strings, booleans, lists of integers) with
+// typed getters that remember which keys were read, so that a caller can reject unknown keys with
+// a message that names the key, where it came from and what the valid keys are. The experiment
+// layer fills it from TOML; methods and problems read their parameters from it.
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -16,7 +16,7 @@ namespace dcopt {
 
 class Settings {
  public:
-  using Value = std::variant<bool, std::int64_t, double, std::string>;
+  using Value = std::variant<bool, std::int64_t, double, std::string, std::vector<std::int64_t>>;
 
   /// `context` names where the settings come from, e.g. "method 'marina' in run.toml".
   explicit Settings(std::string context = "settings") : context_(std::move(context)) {}
@@ -41,6 +41,11 @@ class Settings {
   std::string choice(std::string_view key, std::string_view fallback,
                      const std::vector<std::string>& choices) const;
   bool boolean(std::string_view key, bool fallback) const;
+  /// A list of integers, each in [lo, hi] (a single integer reads as a list of one). Unset:
+  /// nullopt.
+  std::optional<std::vector<std::int64_t>> optional_integer_list(std::string_view key,
+                                                                 std::int64_t lo = INT64_MIN,
+                                                                 std::int64_t hi = INT64_MAX) const;
 
   /// Marks a key as known without reading it (e.g. consumed by another layer).
   void mark_used(std::string_view key) const { used_.insert(std::string(key)); }

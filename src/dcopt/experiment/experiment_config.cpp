@@ -88,10 +88,24 @@ void apply_override(toml::table& root, const std::string& assignment) {
   table->insert_or_assign(parts.back(), std::move(*parsed.get("v")));
 }
 
-// A flat TOML table as Settings. Nested tables and arrays are not settings: reject them here
-// with the key named rather than dropping them silently.
+// An array whose elements are all integers (empty included), or nullopt.
+std::optional<std::vector<std::int64_t>> integer_array(const toml::node& node) {
+  const toml::array* arr = node.as_array();
+  if (arr == nullptr) return std::nullopt;
+  std::vector<std::int64_t> list;
+  for (const toml::node& e : *arr) {
+    const auto* i = e.as_integer();
+    if (i == nullptr) return std::nullopt;
+    list.push_back(i->get());
+  }
+  return list;
+}
+
+// A flat TOML table as Settings. Nested tables and arrays are not settings (except arrays of
+// integers where `integer_lists` allows them, e.g. the [problem] table's classes): reject them
+// here with the key named rather than dropping them silently.
 Settings to_settings(const toml::table& t, const std::string& context,
-                     const std::set<std::string>& skip = {}) {
+                     const std::set<std::string>& skip = {}, bool integer_lists = false) {
   Settings s(context);
   for (auto&& [key, node] : t) {
     const std::string k(key.str());
@@ -104,11 +118,15 @@ Settings to_settings(const toml::table& t, const std::string& context,
       s.set(k, v->get());
     } else if (auto* v = node.as_string()) {
       s.set(k, v->get());
+    } else if (auto list = integer_lists ? integer_array(node) : std::nullopt) {
+      s.set(k, std::move(*list));
     } else {
       std::ostringstream type;
       type << node.type();
-      throw InvalidArgument(context + ": " + k + ": expected a number, string or boolean; found " +
-                            (node.is_table() ? "a table" : "a " + type.str()));
+      throw InvalidArgument(context + ": " + k + ": expected " +
+                            (integer_lists ? "a number, string, boolean or array of integers"
+                                           : "a number, string or boolean") +
+                            "; found " + (node.is_table() ? "a table" : "a " + type.str()));
     }
   }
   return s;
@@ -246,8 +264,8 @@ ExperimentConfig parse_experiment_config(const std::string& text, const std::str
 
   const toml::table* problem = sub_table(root, "problem", source, true);
   const std::string pctx = where(source, *problem) + " [problem]";
-  cfg.problem.settings = to_settings(*problem, pctx, {"kind"});
-  Settings kind = to_settings(*problem, pctx);
+  cfg.problem.settings = to_settings(*problem, pctx, {"kind"}, true);
+  Settings kind = to_settings(*problem, pctx, {}, true);
   if (!kind.has("kind")) {
     throw InvalidArgument(pctx +
                           ": missing key 'kind'; valid: logistic, nonconvex_binary, "

@@ -3,15 +3,16 @@
 #include <fmt/format.h>
 
 #include "dcopt/core/error.hpp"
-#include "dcopt/data/libsvm_reader.hpp"
 #include "dcopt/data/split.hpp"
+#include "dcopt/experiment/dataset_input.hpp"
 #include "dcopt/problems/dataset_problem.hpp"
 #include "dcopt/problems/quadratic.hpp"
 
 namespace dcopt {
 namespace {
 
-// ---- logistic / nonconvex_binary on a LibSVM file ------------------------------------------
+// ---- logistic / nonconvex_binary on a LibSVM file or IDX images
+// ------------------------------------------
 
 class DatasetSource final : public ProblemSource {
  public:
@@ -19,17 +20,7 @@ class DatasetSource final : public ProblemSource {
     const Settings& s = problem.settings;
     options_.kind = parse_problem_kind(problem.kind);
     const bool nonconvex = options_.kind == ProblemKind::nonconvex_binary;
-    if (!s.has("data")) {
-      throw InvalidArgument(s.context() +
-                            ": missing key 'data' (a LibSVM file: absolute, or "
-                            "relative to " +
-                            problem.data_root.string() + ")");
-    }
-    std::filesystem::path path = s.string("data", "");
-    if (path.is_relative()) path = problem.data_root / path;
-    LibsvmOptions read;
-    if (auto d = s.optional_integer("dim", 1, 1'000'000'000))
-      read.dim = static_cast<std::size_t>(*d);
+    const DatasetInput input = parse_dataset_input(s, problem.data_root);
     options_.lambda = s.number("lambda", 0.0, 0.0, 1e12);
     // The MARINA reference code's lambda = 1e-6 * L (ALGORITHMS.md §3.5), computed once the
     // data is read.
@@ -51,16 +42,9 @@ class DatasetSource final : public ProblemSource {
     }
     if (nonconvex) options_.reference_constant = s.boolean("reference_constant", false);
     s.reject_unused();
-    std::error_code ec;
-    if (!std::filesystem::is_regular_file(path, ec)) {
-      throw InvalidArgument(s.context() + ": data = \"" + s.string("data", "") +
-                            "\": no such file: " + path.string() +
-                            " (relative paths resolve against the data directory " +
-                            problem.data_root.string() + ", or set DCOPT_DATA_DIR)");
-    }
-    data_ = read_libsvm(path, read);
+    data_ = load_dataset(input, s, problem.data_root);
     if (data_.num_rows() < static_cast<std::size_t>(workers)) {
-      throw InvalidArgument(s.context() + ": " + path.string() + " has " +
+      throw InvalidArgument(s.context() + ": " + input.data.string() + " has " +
                             std::to_string(data_.num_rows()) +
                             " rows, fewer than workers = " + std::to_string(workers));
     }
@@ -69,10 +53,16 @@ class DatasetSource final : public ProblemSource {
           data_, split_rows(data_, static_cast<std::size_t>(workers), split_),
           options_.add_bias.value_or(true));
     }
-    description_ =
-        fmt::format("{} on {} ({} rows, {} features), {} split over {} workers, lambda={}",
-                    problem.kind, data_.name, data_.num_rows(), data_.num_features,
-                    s.string("split", "contiguous"), workers, options_.lambda);
+    const bool bias = options_.add_bias.value_or(nonconvex);
+    std::size_t positives = 0;
+    for (double y : data_.labels) positives += y > 0 ? 1 : 0;
+    description_ = fmt::format(
+        "{} on {}{} ({} rows: {} +1 / {} -1, {} features{}), {} split over {} workers, "
+        "lambda={}",
+        problem.kind, data_.name,
+        input.format == DataFormat::idx ? ", " + describe_task(input.task) : "", data_.num_rows(),
+        positives, data_.num_rows() - positives, data_.num_features, bias ? " + bias" : "",
+        s.string("split", "contiguous"), workers, options_.lambda);
   }
 
   std::string describe() const override { return description_; }
