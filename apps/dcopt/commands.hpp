@@ -10,6 +10,8 @@ using Action = std::function<int()>;
 
 /// `dcopt compressors [--json]`
 void add_compressors_command(CLI::App& app, Action& action);
+/// `dcopt methods [--json]`
+void add_methods_command(CLI::App& app, Action& action);
 /// `dcopt compressor-stats SPEC --dim D [--trials T] [--seed S] [--json]`
 void add_compressor_stats_command(CLI::App& app, Action& action);
 /// `dcopt run CONFIG [--out DIR] [--set key=value]... [--backend threads|mpi] [--quiet]`

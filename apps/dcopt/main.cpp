@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
   dcopt::cli::Action action;
   dcopt::cli::add_compressors_command(app, action);
   dcopt::cli::add_compressor_stats_command(app, action);
+  dcopt::cli::add_methods_command(app, action);
   dcopt::cli::add_run_command(app, action);
   try {
     app.parse(argc, argv);

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "dcopt/compress/registry.hpp"
 #include "support/run_command.hpp"
@@ -100,6 +101,27 @@ TEST(Cli, CodecsDocShowsTheCurrentCatalog) {
   auto r = run_command(dcopt_binary() + " compressors");
   ASSERT_EQ(r.exit_code, 0);
   EXPECT_EQ(embedded, r.out) << "docs/CODECS.md is out of date: regenerate its catalog block";
+}
+
+}  // namespace
+}  // namespace dcopt
+
+namespace dcopt {
+namespace {
+
+TEST(Cli, MethodsListsBothCatalogs) {
+  auto r = run_command(dcopt_binary() + " methods --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  std::set<std::string> names;
+  for (const auto& m : j) names.insert(m["name"].get<std::string>());
+  for (const char* want : {"gd", "marina", "vr_marina", "pp_marina", "diana", "ef21", "eg",
+                           "masha1", "masha2", "gda"}) {
+    EXPECT_TRUE(names.count(want)) << want;
+  }
+  auto text = run_command(dcopt_binary() + " methods");
+  EXPECT_EQ(text.exit_code, 0);
+  EXPECT_NE(text.out.find("masha1"), std::string::npos);
 }
 
 }  // namespace
