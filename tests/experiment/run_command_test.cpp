@@ -219,6 +219,26 @@ TEST_F(RunCommand, EachStoppingRuleTriggers) {
   }
 }
 
+TEST_F(RunCommand, BitBudgetStopsAtTheExactRoundWhateverEvalEvery) {
+  // GD sends one dense message per round, the same size every round: with eval_every = 1000 the
+  // budget must still end the run at the first round whose cumulative uplink reaches it.
+  const fs::path out = dir_ / "budget";
+  auto r = run("--out " + out.string() +
+               " --set stop.eval_every=1000 --set stop.max_rounds=100000"
+               " --set stop.max_bits_per_worker=5000");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto j = summary(out);
+  const auto& gd = j["methods"][0];
+  ASSERT_EQ(gd["name"], "gd");
+  EXPECT_EQ(gd["status"], "max_bits");
+  const double bits = gd["cumulative"]["bits_up"].get<double>();
+  const double rounds = gd["rounds"].get<double>();
+  const double per_round = bits / rounds;
+  EXPECT_GE(bits, 5000.0);
+  EXPECT_LT(bits - per_round, 5000.0) << "one round earlier was still within the budget";
+  for (const auto& m : j["methods"]) EXPECT_EQ(m["status"], "max_bits");
+}
+
 TEST_F(RunCommand, ThreadsAndMpiGiveIdenticalMetrics) {
   const fs::path a = dir_ / "threads", b = dir_ / "mpi";
   auto r1 = run("--out " + a.string());

@@ -93,13 +93,23 @@ class MethodRun {
       cost_ += method->step(ctx_, k);
       transport_sent_ += meter.total().bytes_sent - before;
       if (observer_) observer_->on_round(k, static_cast<double>(cost_.bits_up));
-      if (k % every == 0 || k == max_rounds) {
+      if (k % every == 0 || k == max_rounds || bit_budget_spent()) {
         if (evaluate(*method, k)) return;
       }
     }
   }
 
  private:
+  // With a bit budget, every round checks the mean cumulative uplink over workers (one
+  // 8-byte allreduce, not method traffic) so that the method stops at the exact round that
+  // spends the budget, whatever eval_every is. Without one, nothing is exchanged.
+  bool bit_budget_spent() {
+    if (!cfg_.stop.max_bits_per_worker) return false;
+    double bits = static_cast<double>(cost_.bits_up);
+    ctx_.comm.allreduce_sum(std::span<double>(&bits, 1));
+    return bits / static_cast<double>(ctx_.size()) >= *cfg_.stop.max_bits_per_worker;
+  }
+
   // Evaluates and logs the metrics at round k; returns true if the method must stop.
   bool evaluate(const Method& method, std::uint64_t k) {
     const double elapsed = watch_.seconds() - eval_seconds_;
