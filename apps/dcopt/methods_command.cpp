@@ -3,8 +3,8 @@
 #include <string>
 
 #include "commands.hpp"
-#include "dcopt/methods/minimization_methods.hpp"
-#include "dcopt/methods/vi_methods.hpp"
+#include "dcopt/methods/minimization/minimization_methods.hpp"
+#include "dcopt/methods/vi/vi_methods.hpp"
 
 namespace dcopt::cli {
 namespace {

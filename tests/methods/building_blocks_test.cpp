@@ -10,9 +10,9 @@
 #include "dcopt/comm/thread_comm.hpp"
 #include "dcopt/compress/registry.hpp"
 #include "dcopt/core/vec.hpp"
-#include "dcopt/methods/compressed_shift.hpp"
-#include "dcopt/methods/error_memory.hpp"
-#include "dcopt/methods/exchange.hpp"
+#include "dcopt/methods/blocks/compressed_shift.hpp"
+#include "dcopt/methods/blocks/error_memory.hpp"
+#include "dcopt/methods/blocks/exchange.hpp"
 #include "method_harness.hpp"
 
 namespace dcopt {

@@ -17,8 +17,8 @@
 #include "dcopt/compress/registry.hpp"
 #include "dcopt/core/settings.hpp"
 #include "dcopt/core/vec.hpp"
-#include "dcopt/methods/minimization_methods.hpp"
-#include "dcopt/methods/problem_constants.hpp"
+#include "dcopt/methods/minimization/minimization_methods.hpp"
+#include "dcopt/methods/minimization/problem_constants.hpp"
 #include "dcopt/problems/quadratic.hpp"
 
 namespace dcopt::testing {

@@ -6,12 +6,12 @@
 
 #include "dcopt/comm/thread_comm.hpp"
 #include "dcopt/compress/registry.hpp"
-#include "dcopt/methods/error_memory.hpp"
-#include "dcopt/methods/exchange.hpp"
-#include "dcopt/methods/operator_difference.hpp"
-#include "dcopt/methods/prox_step.hpp"
-#include "dcopt/methods/reference_point.hpp"
-#include "dcopt/methods/vi_constants.hpp"
+#include "dcopt/methods/blocks/error_memory.hpp"
+#include "dcopt/methods/blocks/exchange.hpp"
+#include "dcopt/methods/blocks/operator_difference.hpp"
+#include "dcopt/methods/blocks/prox_step.hpp"
+#include "dcopt/methods/blocks/reference_point.hpp"
+#include "dcopt/methods/vi/vi_constants.hpp"
 #include "dcopt/problems/bilinear_game.hpp"
 #include "vi_run.hpp"
 

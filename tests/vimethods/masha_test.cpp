@@ -7,7 +7,7 @@
 
 #include "dcopt/core/error.hpp"
 #include "dcopt/core/rng.hpp"
-#include "dcopt/methods/prox_step.hpp"
+#include "dcopt/methods/blocks/prox_step.hpp"
 #include "vi_run.hpp"
 
 namespace dcopt {

@@ -12,8 +12,8 @@
 #include "dcopt/comm/thread_comm.hpp"
 #include "dcopt/core/settings.hpp"
 #include "dcopt/core/vec.hpp"
-#include "dcopt/methods/vi_constants.hpp"
-#include "dcopt/methods/vi_methods.hpp"
+#include "dcopt/methods/vi/vi_constants.hpp"
+#include "dcopt/methods/vi/vi_methods.hpp"
 #include "dcopt/problems/bilinear_game.hpp"
 
 namespace dcopt::testing_vi {

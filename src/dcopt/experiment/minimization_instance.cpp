@@ -3,8 +3,8 @@
 
 #include "dcopt/core/vec.hpp"
 #include "dcopt/experiment/problem_instance.hpp"
-#include "dcopt/methods/minimization_methods.hpp"
-#include "dcopt/methods/problem_constants.hpp"
+#include "dcopt/methods/minimization/minimization_methods.hpp"
+#include "dcopt/methods/minimization/problem_constants.hpp"
 
 namespace dcopt {
 namespace {

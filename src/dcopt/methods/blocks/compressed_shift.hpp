@@ -1,0 +1,52 @@
+#pragma once
+// "Keep a shift and update it with my decoded message" (DIANA's h_i, VR-DIANA's h_i, EF21's g_i):
+//   worker i:  m_i = Q_i(v_i - h_i) is sent;       later  h_i <- h_i + alpha m_i
+//   server:    m   = (1/n) sum_i m_i;              later  h   <- h   + alpha m
+// so that h = (1/n) sum_i h_i holds after every round (up to round-off). Every worker runs the
+// server role too, so each holds its own h_i and the common h. The two halves are separate
+// calls because methods read the estimator at different moments (textbook DIANA uses h^k + m,
+// the reference code's DIANA and EF21 use h^{k+1}).
+//
+// Buffers are allocated once; exchange() and advance() do not allocate (beyond what the
+// communicator and the codec do for the message itself).
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#include "dcopt/compress/compressor.hpp"
+#include "dcopt/core/vec.hpp"
+#include "dcopt/methods/blocks/exchange.hpp"
+#include "dcopt/methods/worker_context.hpp"
+
+namespace dcopt {
+
+class CompressedShift {
+ public:
+  /// alpha in (0, 1]: how far the shifts move towards the new vectors.
+  CompressedShift(std::size_t dim, double alpha);
+
+  /// Starts from h_i = `local` and h = `mean` (e.g. the exact gradients at x^0 and their mean).
+  /// By default both are zero.
+  void reset(std::span<const double> local, std::span<const double> mean);
+
+  /// Sends Q(v - h_i) with the options' streams, weights and scale (my_decoded is ignored: the
+  /// shift keeps its own). Afterwards message_mean() = m; the shifts have not moved yet.
+  /// Returns this worker's uplink bits.
+  std::uint64_t exchange(WorkerContext& ctx, const Compressor& codec, std::span<const double> v,
+                         std::uint64_t round, unsigned slot, const ExchangeOptions& opt = {});
+
+  /// h_i += alpha m_i, h += alpha m.
+  void advance();
+
+  double alpha() const { return alpha_; }
+  std::span<const double> local() const { return local_; }        ///< h_i
+  std::span<const double> mean() const { return mean_; }          ///< h (server)
+  std::span<const double> message_mean() const { return msg_; }   ///< m of the last exchange
+  std::span<const double> my_message() const { return my_msg_; }  ///< m_i of the last exchange
+
+ private:
+  double alpha_;
+  vec::Vec local_, mean_, diff_, msg_, my_msg_;
+};
+
+}  // namespace dcopt

@@ -1,0 +1,39 @@
+#include "dcopt/methods/blocks/vr_extragradient.hpp"
+
+#include "dcopt/methods/blocks/exchange.hpp"
+#include "dcopt/methods/blocks/prox_step.hpp"
+
+namespace dcopt {
+namespace {
+constexpr unsigned kDiffSlot = 0;
+constexpr unsigned kRefreshSlot = 2;
+}  // namespace
+
+VrExtragradient::VrExtragradient(std::span<const double> z0, CompressorPtr dense, std::size_t batch)
+    : z_(z0.begin(), z0.end()),
+      ref_(std::move(dense), z0.size(), kRefreshSlot),
+      diff_(z0.size(), batch),
+      zbar_(z0.size()),
+      z_half_(z0.size()),
+      delta_(z0.size()),
+      avg_(z0.size()),
+      D_(z0.size()) {}
+
+StepCost VrExtragradient::init(WorkerContext& ctx, const Operator& op) {
+  return ref_.reset(ctx, op, z_, 0);
+}
+
+StepCost VrExtragradient::step(WorkerContext& ctx, const Operator& op, const CompositeTerm& h,
+                               const Compressor& codec, const Compressor& server, double gamma,
+                               double tau, double refresh_p, std::uint64_t round) {
+  ref_.mix(tau, z_, zbar_);
+  prox_step(h, gamma, zbar_, ref_.F_w(), z_half_);
+  StepCost cost = diff_(ctx, op, round, z_half_, ref_.w(), ref_.F_m_w(), delta_);
+  cost.bits_up += average_compressed(ctx, codec, delta_, avg_, round, kDiffSlot);
+  cost.bits_down += server_broadcast(ctx, server, avg_, D_, round, kDiffSlot);
+  prox_step(h, gamma, zbar_, ref_.F_w(), D_, z_);
+  cost += ref_.maybe_reset(ctx, op, z_, refresh_p, round);
+  return cost;
+}
+
+}  // namespace dcopt

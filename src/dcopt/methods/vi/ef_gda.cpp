@@ -1,0 +1,66 @@
+#include "dcopt/methods/vi/ef_gda.hpp"
+
+#include "dcopt/core/vec.hpp"
+#include "dcopt/methods/options/codec_theory.hpp"
+#include "dcopt/methods/blocks/error_memory.hpp"
+#include "dcopt/methods/blocks/exchange.hpp"
+#include "dcopt/methods/vi/gda.hpp"
+#include "dcopt/methods/options/method_options.hpp"
+
+namespace dcopt {
+namespace {
+
+class EfGda final : public Method {
+ public:
+  EfGda(const Settings& s, const ViSetup& setup)
+      : op_(setup.op),
+        h_(setup.h),
+        opt_(read_method_options(s, "topk:ratio=0.3")),
+        z_(setup.z0),
+        memory_(z_.size()),
+        F_m_(z_.size()),
+        avg_(z_.size()),
+        c_bar_(z_.size()) {
+    const ViConstants& c = setup.constants;
+    delta_ = contractive_delta(s, "codec", *opt_.codec, c.dim, "ef_gda");
+    theory_gamma_ = gda_theory_stepsize(c.mu(), c.L) / delta_;
+    gamma_ = opt_.stepsize(theory_gamma_);
+  }
+
+  std::string name() const override { return "ef_gda"; }
+  StepCost init(WorkerContext&) override { return {}; }
+
+  StepCost step(WorkerContext& ctx, std::uint64_t round) override {
+    StepCost cost;
+    op_.apply(z_, F_m_);
+    cost.full_grads = 1;
+    cost.bits_up = memory_.exchange(ctx, *opt_.codec, F_m_, gamma_, avg_, round, 0);
+    cost.bits_down = server_broadcast(ctx, *opt_.server, avg_, c_bar_, round, 0);
+    vec::axpy(-1.0, c_bar_, z_);
+    h_.prox(gamma_, z_, z_);
+    return cost;
+  }
+
+  std::span<const double> iterate() const override { return z_; }
+  std::string codec() const override { return opt_.codec->spec(); }
+  std::map<std::string, double> parameters() const override {
+    return {{"gamma", gamma_}, {"gamma_theory", theory_gamma_}, {"delta", delta_}};
+  }
+
+ private:
+  const Operator& op_;
+  const CompositeTerm& h_;
+  MethodOptions opt_;
+  vec::Vec z_;
+  ErrorMemory memory_;
+  vec::Vec F_m_, avg_, c_bar_;
+  double delta_ = 1, theory_gamma_ = 0, gamma_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<Method> make_ef_gda(const Settings& s, const ViSetup& setup) {
+  return std::make_unique<EfGda>(s, setup);
+}
+
+}  // namespace dcopt

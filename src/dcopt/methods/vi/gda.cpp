@@ -1,0 +1,56 @@
+#include "dcopt/methods/vi/gda.hpp"
+
+#include "dcopt/core/vec.hpp"
+#include "dcopt/methods/options/dense_method_options.hpp"
+#include "dcopt/methods/blocks/operator_average.hpp"
+#include "dcopt/methods/blocks/prox_step.hpp"
+
+namespace dcopt {
+
+double gda_theory_stepsize(double mu, double L) { return mu > 0 ? mu / (L * L) : 1.0 / L; }
+
+namespace {
+
+class Gda final : public Method {
+ public:
+  Gda(const Settings& s, const ViSetup& setup)
+      : op_(setup.op),
+        h_(setup.h),
+        opt_(read_dense_method_options(s, "gda", "qgda")),
+        theory_gamma_(gda_theory_stepsize(setup.constants.mu(), setup.constants.L)),
+        gamma_(opt_.stepsize(theory_gamma_)),
+        z_(setup.z0),
+        F_(z_.size()),
+        average_(z_.size()) {}
+
+  std::string name() const override { return "gda"; }
+  StepCost init(WorkerContext&) override { return {}; }
+
+  StepCost step(WorkerContext& ctx, std::uint64_t round) override {
+    StepCost cost = average_(ctx, op_, *opt_.dense, *opt_.server, z_, round, 0, F_);
+    prox_step(h_, gamma_, z_, F_, z_);
+    return cost;
+  }
+
+  std::span<const double> iterate() const override { return z_; }
+  std::string codec() const override { return opt_.codec->spec(); }
+  std::map<std::string, double> parameters() const override {
+    return {{"gamma", gamma_}, {"gamma_theory", theory_gamma_}};
+  }
+
+ private:
+  const Operator& op_;
+  const CompositeTerm& h_;
+  MethodOptions opt_;
+  double theory_gamma_, gamma_;
+  vec::Vec z_, F_;
+  OperatorAverage average_;
+};
+
+}  // namespace
+
+std::unique_ptr<Method> make_gda(const Settings& s, const ViSetup& setup) {
+  return std::make_unique<Gda>(s, setup);
+}
+
+}  // namespace dcopt
