@@ -120,36 +120,64 @@ TEST(SampleClientWeights, SameEverywhereAndUnbiased) {
   for (int w = 0; w < n; ++w) EXPECT_NEAR(seen[0][w] / rounds, 1.0 / n, 5 * sd);
 }
 
-TEST(SampleMinibatchInto, WithAndWithoutReplacement) {
+TEST(SampleMinibatch, WithAndWithoutReplacementFromTheReservedStream) {
   run_threads(1, [&](Communicator& comm) {
     WorkerContext ctx{comm, 5};
+    StreamPlan plan;
+    const MinibatchStream first = plan.minibatch("first");
+    const MinibatchStream second = plan.minibatch("second");
     std::vector<std::uint32_t> idx;
-    sample_minibatch_into(ctx, 10, 25, true, 1, 0, idx);  // b > m is fine with replacement
+    sample_minibatch(ctx, first, 10, 25, true, 1, idx);  // b > m is fine with replacement
     ASSERT_EQ(idx.size(), 25u);
     std::set<std::uint32_t> distinct(idx.begin(), idx.end());
     EXPECT_LT(distinct.size(), 25u);
     for (auto j : idx) EXPECT_LT(j, 10u);
-    sample_minibatch_into(ctx, 10, 6, false, 1, 0, idx);
+    sample_minibatch(ctx, first, 10, 6, false, 1, idx);
     ASSERT_EQ(idx.size(), 6u);
     EXPECT_EQ(std::set<std::uint32_t>(idx.begin(), idx.end()).size(), 6u);
     std::vector<std::uint32_t> again;
-    sample_minibatch_into(ctx, 10, 6, false, 1, 0, again);
+    sample_minibatch(ctx, first, 10, 6, false, 1, again);
     EXPECT_EQ(idx, again);
-    sample_minibatch_into(ctx, 10, 6, false, 1, 1, again);  // another slot, another draw
+    sample_minibatch(ctx, second, 10, 6, false, 1, again);  // another stream, another draw
     EXPECT_NE(idx, again);
+    // The old collision: round 8 of a slot-less stream was round 1 of slot 0. Rounds of one
+    // reserved stream never meet another stream's.
+    for (std::uint64_t r = 1; r <= 3 * kSlotsPerRound; ++r) {
+      sample_minibatch(ctx, second, 1000, 8, false, r, again);
+      sample_minibatch(ctx, first, 1000, 8, false, 1, idx);
+      EXPECT_NE(idx, again) << "round " << r;
+    }
   });
+}
+
+TEST(StreamPlan, NamesAreReservedOnceAndSlotsAreBounded) {
+  StreamPlan plan;
+  EXPECT_EQ(plan.exchange("a").slot(), 0u);
+  EXPECT_EQ(plan.minibatch("b").slot(), 0u);  // slots are counted per kind
+  EXPECT_EQ(plan.exchange("c").slot(), 1u);
+  EXPECT_THROW(plan.exchange("a"), std::logic_error);
+  EXPECT_THROW(plan.minibatch("c"), std::logic_error);
+  for (unsigned i = 2; i < kSlotsPerRound; ++i) {
+    std::string name = "slot ";
+    name += std::to_string(i);
+    plan.exchange(name);
+  }
+  EXPECT_THROW(plan.exchange("one too many"), std::logic_error);
+  EXPECT_EQ(plan.names().size(), kSlotsPerRound + 1);  // 8 exchanges and one minibatch stream
 }
 
 TEST(CompressedShift, TracksTheVectorsAndTheirMean) {
   CompressorPtr id = make_compressor("identity:precision=64");
   run_threads(3, [&](Communicator& comm) {
     WorkerContext ctx{comm, 1};
-    CompressedShift shift(10, 0.5);
+    StreamPlan plan;
+    Exchange<double> exchange(plan.exchange("shift"));
+    CompressedShift<double> shift(10, 0.5);
     vec::Vec v = vector_of(comm.rank());
     vec::Vec mean(10, 0.0);
     for (int w = 0; w < 3; ++w) vec::axpy(1.0 / 3, vector_of(w), mean);
     for (std::uint64_t k = 1; k <= 40; ++k) {
-      shift.exchange(ctx, *id, v, k, 0);
+      shift.exchange(ctx, exchange, *id, v, k);
       // Before advance(): m = mean(v_j - h_j).
       shift.advance();
     }
@@ -165,10 +193,12 @@ TEST(CompressedShift, MessageIsTheCompressedDifference) {
   CompressorPtr id = make_compressor("identity:precision=64");
   run_threads(2, [&](Communicator& comm) {
     WorkerContext ctx{comm, 1};
-    CompressedShift shift(10, 1.0);
+    StreamPlan plan;
+    Exchange<double> exchange(plan.exchange("shift"));
+    CompressedShift<double> shift(10, 1.0);
     vec::Vec h = vector_of(5), hm = vector_of(6), v = vector_of(comm.rank());
     shift.reset(h, hm);
-    shift.exchange(ctx, *id, v, 1, 0);
+    shift.exchange(ctx, exchange, *id, v, 1);
     for (std::size_t j = 0; j < 10; ++j) {
       EXPECT_EQ(shift.my_message()[j], v[j] - h[j]);
       EXPECT_EQ(shift.mean()[j], hm[j]);  // not moved before advance()

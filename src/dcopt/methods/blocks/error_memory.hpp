@@ -41,6 +41,8 @@ class ErrorMemory {
                           std::uint64_t round, unsigned slot);
 
   std::span<const double> error() const { return e_; }
+  /// Sets e (a checkpoint's saved error); sizes must match.
+  void restore(std::span<const double> e) { vec::copy(e, e_); }
   void clear() { vec::fill(e_, 0.0); }
 
  private:

@@ -19,21 +19,29 @@ Rng codec_stream(const WorkerContext& ctx, int sender, std::uint64_t round, unsi
 
 namespace {
 
-// The one implementation behind both forms: `weight(w)` is worker w's weight, 0 = not sending.
-template <class Weight>
-std::uint64_t exchange_impl(WorkerContext& ctx, const Compressor& codec,
-                            std::span<const double> mine, std::span<double> avg,
-                            std::uint64_t round, unsigned slot, std::span<double> my_decoded,
-                            CodecStreams streams, double scale, Weight weight) {
+// The one implementation behind Exchange::average and the free form.
+template <class T>
+std::uint64_t average_into(WorkerContext& ctx, const Compressor& codec, std::span<const T> mine,
+                           std::span<T> avg, std::uint64_t round, unsigned slot,
+                           const BasicExchangeOptions<T>& opt, Message& msg,
+                           std::vector<Bytes>& all) {
   const int n = ctx.size();
-  const bool me = weight(ctx.rank()) != 0.0;
-  Message msg;
-  if (me) {
-    Rng rng = codec_stream(ctx, ctx.rank(), round, slot, streams);
-    msg = codec.encode(mine, rng);
+  if (!opt.weights.empty() && opt.weights.size() != static_cast<std::size_t>(n)) {
+    throw std::invalid_argument("average_compressed: weights must have one entry per worker");
   }
-  std::vector<Bytes> all = ctx.comm.allgather(msg.bytes);
-  vec::fill(avg, 0.0);
+  const double uniform = 1.0 / n;
+  auto weight = [&](int w) {
+    return opt.weights.empty() ? uniform : opt.weights[static_cast<std::size_t>(w)];
+  };
+  const bool me = weight(ctx.rank()) != 0.0;
+  std::span<const std::uint8_t> sent;
+  if (me) {
+    Rng rng = codec_stream(ctx, ctx.rank(), round, slot, opt.streams);
+    msg = codec.encode(mine, rng);
+    sent = msg.bytes;
+  }
+  all = ctx.comm.allgather(sent);
+  vec::fill(avg, T{0});
   for (int w = 0; w < n; ++w) {
     const Bytes& bytes = all[static_cast<std::size_t>(w)];
     const double wt = weight(w);
@@ -46,97 +54,68 @@ std::uint64_t exchange_impl(WorkerContext& ctx, const Compressor& codec,
                                      : " sent a message but was not selected"));
     }
     if (wt == 0.0) continue;
-    codec.decode_add(bytes, wt * scale, avg, codec_stream(ctx, w, round, slot, streams));
+    codec.decode_add(bytes, wt * opt.scale, avg, codec_stream(ctx, w, round, slot, opt.streams));
   }
-  if (!my_decoded.empty()) {
+  if (!opt.my_decoded.empty()) {
+    vec::fill(opt.my_decoded, T{0});
     if (me) {
-      vec::fill(my_decoded, 0.0);
-      codec.decode_add(all[static_cast<std::size_t>(ctx.rank())], scale, my_decoded,
-                       codec_stream(ctx, ctx.rank(), round, slot, streams));
-    } else {
-      vec::fill(my_decoded, 0.0);
+      codec.decode_add(all[static_cast<std::size_t>(ctx.rank())], opt.scale, opt.my_decoded,
+                       codec_stream(ctx, ctx.rank(), round, slot, opt.streams));
     }
   }
   return me ? msg.bits : 0;
+}
+
+Rng server_stream(const WorkerContext& ctx, std::uint64_t round, unsigned slot) {
+  return Rng(ctx.seed, Purpose::server, 0, round * kSlotsPerRound + slot);
+}
+
+template <class T>
+std::uint64_t broadcast_into(const WorkerContext& ctx, const Compressor& server_codec,
+                             std::span<const T> aggregate, std::span<T> received,
+                             std::uint64_t round, unsigned slot, Message& msg) {
+  Rng rng = server_stream(ctx, round, slot);
+  msg = server_codec.encode(aggregate, rng);
+  server_codec.decode(msg.bytes, received, server_stream(ctx, round, slot));
+  return msg.bits;
 }
 
 }  // namespace
 
-std::uint64_t average_compressed(WorkerContext& ctx, const Compressor& codec,
-                                 std::span<const double> mine, std::span<double> avg,
-                                 std::uint64_t round, unsigned slot, std::span<double> my_decoded,
-                                 Participation who) {
-  const int n = ctx.size();
-  const int senders = who.count > 0 ? who.count : n;
-  // This form knows only this worker's own participation; the others' is read off the messages
-  // (a worker that sent is a participant), then their count is checked.
-  const bool me = who.me;
-  Message msg;
-  if (me) {
-    Rng rng = codec_stream(ctx, ctx.rank(), round, slot);
-    msg = codec.encode(mine, rng);
-  }
-  std::vector<Bytes> all = ctx.comm.allgather(msg.bytes);
-  vec::fill(avg, 0.0);
-  int received = 0;
-  for (int w = 0; w < n; ++w) {
-    if (all[static_cast<std::size_t>(w)].empty()) continue;
-    ++received;
-    codec.decode_add(all[static_cast<std::size_t>(w)], 1.0 / senders, avg,
-                     codec_stream(ctx, w, round, slot));
-  }
-  if (received != senders) {
-    throw CommError("exchange in round " + std::to_string(round) + ": expected " +
-                    std::to_string(senders) + " messages, received " + std::to_string(received));
-  }
-  if (!my_decoded.empty()) {
-    if (me) {
-      codec.decode(all[static_cast<std::size_t>(ctx.rank())], my_decoded,
-                   codec_stream(ctx, ctx.rank(), round, slot));
-    } else {
-      vec::fill(my_decoded, 0.0);
-    }
-  }
-  return me ? msg.bits : 0;
+template <class T>
+std::uint64_t Exchange<T>::average(WorkerContext& ctx, const Compressor& codec,
+                                   std::span<const T> mine, std::span<T> avg, std::uint64_t round,
+                                   const BasicExchangeOptions<T>& opt) {
+  return average_into(ctx, codec, mine, avg, round, stream_.slot(), opt, mine_, all_);
 }
+
+template <class T>
+std::uint64_t Exchange<T>::broadcast(const WorkerContext& ctx, const Compressor& server_codec,
+                                     std::span<const T> aggregate, std::span<T> received,
+                                     std::uint64_t round) {
+  return broadcast_into(ctx, server_codec, aggregate, received, round, stream_.slot(), server_);
+}
+
+template class Exchange<double>;
 
 std::uint64_t average_compressed(WorkerContext& ctx, const Compressor& codec,
                                  std::span<const double> mine, std::span<double> avg,
                                  std::uint64_t round, unsigned slot, const ExchangeOptions& opt) {
-  const int n = ctx.size();
-  if (opt.weights.empty()) {
-    const double w = 1.0 / n;
-    return exchange_impl(ctx, codec, mine, avg, round, slot, opt.my_decoded, opt.streams, opt.scale,
-                         [w](int) { return w; });
-  }
-  if (opt.weights.size() != static_cast<std::size_t>(n)) {
-    throw std::invalid_argument("average_compressed: weights must have one entry per worker");
-  }
-  return exchange_impl(ctx, codec, mine, avg, round, slot, opt.my_decoded, opt.streams, opt.scale,
-                       [&](int w) { return opt.weights[static_cast<std::size_t>(w)]; });
+  Message msg;
+  std::vector<Bytes> all;
+  return average_into(ctx, codec, mine, avg, round, slot, opt, msg, all);
 }
 
 std::uint64_t server_broadcast(const WorkerContext& ctx, const Compressor& server_codec,
                                std::span<const double> aggregate, std::span<double> received,
                                std::uint64_t round, unsigned slot) {
-  Rng rng(ctx.seed, Purpose::server, 0, round * kSlotsPerRound + slot);
-  Message msg = server_codec.encode(aggregate, rng);
-  server_codec.decode(msg.bytes, received,
-                      Rng(ctx.seed, Purpose::server, 0, round * kSlotsPerRound + slot));
-  return msg.bits;
+  Message msg;
+  return broadcast_into(ctx, server_codec, aggregate, received, round, slot, msg);
 }
 
 bool shared_coin(const WorkerContext& ctx, double p, std::uint64_t round) {
   Rng rng(ctx.seed, Purpose::coin, 0, round);
   return rng.bernoulli(p);
-}
-
-std::vector<std::uint32_t> sample_clients(const WorkerContext& ctx, std::size_t r,
-                                          std::uint64_t round) {
-  Rng rng(ctx.seed, Purpose::clients, 0, round);
-  std::vector<std::uint32_t> out;
-  rng.sample_without_replacement(r, static_cast<std::size_t>(ctx.size()), out);
-  return out;
 }
 
 void sample_client_weights(const WorkerContext& ctx, std::size_t r, ClientSampling sampling,
@@ -165,24 +144,16 @@ void sample_client_weights(const WorkerContext& ctx, std::size_t r, ClientSampli
   }
 }
 
-void sample_minibatch_into(const WorkerContext& ctx, std::size_t m, std::size_t b, bool replacement,
-                           std::uint64_t round, unsigned slot, std::vector<std::uint32_t>& out) {
-  Rng rng(ctx.seed, Purpose::minibatch, static_cast<std::uint64_t>(ctx.rank()),
-          round * kSlotsPerRound + slot);
+void sample_minibatch(const WorkerContext& ctx, MinibatchStream stream, std::size_t m,
+                      std::size_t b, bool replacement, std::uint64_t round,
+                      std::vector<std::uint32_t>& out) {
+  Rng rng = stream.rng(ctx.seed, ctx.rank(), round);
   if (!replacement) {
     rng.sample_without_replacement(b, m, out);
     return;
   }
   out.resize(b);
   for (auto& j : out) j = static_cast<std::uint32_t>(rng.below(m));
-}
-
-std::vector<std::uint32_t> sample_minibatch(const WorkerContext& ctx, std::size_t m, std::size_t b,
-                                            std::uint64_t round) {
-  Rng rng(ctx.seed, Purpose::minibatch, static_cast<std::uint64_t>(ctx.rank()), round);
-  std::vector<std::uint32_t> out;
-  rng.sample_without_replacement(b, m, out);
-  return out;
 }
 
 }  // namespace dcopt

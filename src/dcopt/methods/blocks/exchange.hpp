@@ -4,18 +4,18 @@
 //
 // Streams: the codec randomness of worker w for exchange `slot` of round k is
 // Rng(seed, Purpose::compressor, w, k * kSlotsPerRound + slot); the receiver regenerates it to
-// decode (shared-seed RandK). Rounds are numbered from 1; init() uses round 0.
+// decode (shared-seed RandK). Slots are reserved by name in a StreamPlan (stream_plan.hpp).
+// Rounds are numbered from 1; init() uses round 0.
 #include <cstdint>
 #include <span>
 #include <vector>
 
 #include "dcopt/compress/compressor.hpp"
 #include "dcopt/core/rng.hpp"
+#include "dcopt/methods/blocks/stream_plan.hpp"
 #include "dcopt/methods/worker_context.hpp"
 
 namespace dcopt {
-
-inline constexpr std::uint64_t kSlotsPerRound = 8;
 
 /// Whose randomness a worker's codec draws from.
 enum class CodecStreams {
@@ -32,28 +32,12 @@ enum class CodecStreams {
 Rng codec_stream(const WorkerContext& ctx, int sender, std::uint64_t round, unsigned slot,
                  CodecStreams streams = CodecStreams::independent);
 
-/// Who sends in a partial-participation exchange.
-struct Participation {
-  bool me = true;  ///< this worker sends
-  int count = 0;   ///< number of senders (0 = everyone)
-};
-
-/// "Encode my vector, gather everyone's, average the decoded messages."
-/// avg = (1/senders) * sum over senders, in rank order, of Q_w(x_w). If `my_decoded` is not
-/// empty it receives this worker's own Q(x) (for shifts and error memories). A worker that does
-/// not participate sends nothing (0 bits) and `my_decoded` is zero. Returns this worker's
-/// uplink bits (the exact size of its message). Messages from other workers are decoded as
-/// untrusted input.
-std::uint64_t average_compressed(WorkerContext& ctx, const Compressor& codec,
-                                 std::span<const double> mine, std::span<double> avg,
-                                 std::uint64_t round, unsigned slot,
-                                 std::span<double> my_decoded = {}, Participation who = {});
-
-/// Options of the general form of average_compressed.
-struct ExchangeOptions {
+/// Options of an exchange, for vectors of element type T (float or double).
+template <class T>
+struct BasicExchangeOptions {
   /// If not empty, receives this worker's own decoded message scale * Q(x) (for shifts and
   /// error memories); zero if this worker does not send.
-  std::span<double> my_decoded = {};
+  std::span<T> my_decoded = {};
   /// Weight of each worker's decoded message in `avg`, indexed by rank (size n). A worker with
   /// weight 0 sends nothing (0 bits). Empty: everyone sends with weight 1/n.
   /// sample_client_weights() fills it for partial participation.
@@ -63,12 +47,45 @@ struct ExchangeOptions {
   /// Q in U(omega) into a contractive codec with delta = omega + 1 (ALGORITHMS.md §1.1).
   double scale = 1.0;
 };
+using ExchangeOptions = BasicExchangeOptions<double>;
 
-/// avg = sum over senders w, in rank order, of weights[w] * scale * Q_w(x_w). Returns this
-/// worker's uplink bits (0 if its weight is 0).
+/// "Encode my vector, gather everyone's, average the decoded messages", as an object that keeps
+/// its message and receive buffers from one round to the next (no allocation per round once
+/// warm) and owns the stream of its exchange:
+///   avg = sum over senders w, in rank order, of weights[w] * scale * Q_w(x_w)
+/// and "the server broadcasts a vector": `aggregate` (identical on every worker, since every
+/// worker runs the server step) is encoded with the server codec on the exchange's shared server
+/// stream and decoded into `received`; no communication is needed, and the exact size of the
+/// encoded broadcast is the downlink bits per worker. Messages from other workers are decoded as
+/// untrusted input. T is float or double; the wire format is the codec's, whatever T.
+template <class T>
+class Exchange {
+ public:
+  explicit Exchange(ExchangeStream stream) : stream_(stream) {}
+
+  /// Returns this worker's uplink bits (the exact size of its message; 0 if its weight is 0).
+  std::uint64_t average(WorkerContext& ctx, const Compressor& codec, std::span<const T> mine,
+                        std::span<T> avg, std::uint64_t round,
+                        const BasicExchangeOptions<T>& opt = {});
+  /// Returns the downlink bits per worker.
+  std::uint64_t broadcast(const WorkerContext& ctx, const Compressor& server_codec,
+                          std::span<const T> aggregate, std::span<T> received, std::uint64_t round);
+
+  ExchangeStream stream() const { return stream_; }
+
+ private:
+  ExchangeStream stream_;
+  Message mine_;
+  std::vector<Bytes> all_;
+  Message server_;
+};
+
+/// The free forms of Exchange::average / Exchange::broadcast for a bare slot number (the VI
+/// methods' blocks; they allocate their buffers per call).
 std::uint64_t average_compressed(WorkerContext& ctx, const Compressor& codec,
                                  std::span<const double> mine, std::span<double> avg,
-                                 std::uint64_t round, unsigned slot, const ExchangeOptions& opt);
+                                 std::uint64_t round, unsigned slot,
+                                 const ExchangeOptions& opt = {});
 
 /// "The server broadcasts a vector": `aggregate` (identical on every worker, since every worker
 /// runs the server step) is encoded with the server codec on the shared server stream and
@@ -80,10 +97,6 @@ std::uint64_t server_broadcast(const WorkerContext& ctx, const Compressor& serve
 
 /// "Flip the shared coin for this round": Bernoulli(p), same on every worker, 0 bits.
 bool shared_coin(const WorkerContext& ctx, double p, std::uint64_t round);
-
-/// "Sample r clients": r distinct workers out of n (sorted), the same on every worker.
-std::vector<std::uint32_t> sample_clients(const WorkerContext& ctx, std::size_t r,
-                                          std::uint64_t round);
 
 enum class ClientSampling {
   /// r i.i.d. uniform draws from {0..n-1} (the MARINA paper's PP rule): a worker drawn c times
@@ -99,16 +112,12 @@ enum class ClientSampling {
 void sample_client_weights(const WorkerContext& ctx, std::size_t r, ClientSampling sampling,
                            std::uint64_t round, std::span<double> weights);
 
-/// A worker's minibatch: b indices out of [0, m), without replacement (b <= m), private to the
-/// worker, from Rng(seed, Purpose::minibatch, rank, round).
-std::vector<std::uint32_t> sample_minibatch(const WorkerContext& ctx, std::size_t m, std::size_t b,
-                                            std::uint64_t round);
-
-/// As above into `out` (its capacity is reused: no allocation per round once warm).
+/// A worker's minibatch: b indices out of [0, m) into `out` (its capacity is reused: no
+/// allocation per round once warm), private to the worker, from `stream`'s draws for `round`.
 /// `replacement`: b i.i.d. uniform indices (the online/expectation case simulated from local
-/// data, any b >= 1); otherwise b distinct indices (b <= m). Stream: (seed, minibatch, rank,
-/// round * kSlotsPerRound + slot).
-void sample_minibatch_into(const WorkerContext& ctx, std::size_t m, std::size_t b, bool replacement,
-                           std::uint64_t round, unsigned slot, std::vector<std::uint32_t>& out);
+/// data, any b >= 1); otherwise b distinct indices, sorted (b <= m).
+void sample_minibatch(const WorkerContext& ctx, MinibatchStream stream, std::size_t m,
+                      std::size_t b, bool replacement, std::uint64_t round,
+                      std::vector<std::uint32_t>& out);
 
 }  // namespace dcopt

@@ -4,8 +4,8 @@
 
 namespace dcopt {
 
-OperatorDifference::OperatorDifference(std::size_t dim, std::size_t batch)
-    : batch_(batch), at_z_(dim), at_w_(dim) {}
+OperatorDifference::OperatorDifference(std::size_t dim, std::size_t batch, MinibatchStream stream)
+    : batch_(batch), stream_(stream), at_z_(dim), at_w_(dim) {}
 
 StepCost OperatorDifference::operator()(const WorkerContext& ctx, const Operator& op,
                                         std::uint64_t round, std::span<const double> z,
@@ -18,9 +18,9 @@ StepCost OperatorDifference::operator()(const WorkerContext& ctx, const Operator
     cost.full_grads = 1;
     return cost;
   }
-  const auto idx = sample_minibatch(ctx, op.num_terms(), batch_, round);
-  op.apply_terms(z, idx, at_z_);
-  op.apply_terms(w, idx, at_w_);
+  sample_minibatch(ctx, stream_, op.num_terms(), batch_, false, round, idx_);
+  op.apply_terms(z, idx_, at_z_);
+  op.apply_terms(w, idx_, at_w_);
   vec::sub(at_z_, at_w_, out);
   cost.sample_grads = 2 * batch_;
   return cost;

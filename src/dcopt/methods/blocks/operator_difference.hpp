@@ -4,13 +4,16 @@
 //   deterministic (batch = 0):  out = F_m(z) - F_m(w)         F_m(w) cached: 1 full oracle call
 //   finite sum   (batch = b):   out = (1/b) sum_{i in S} [F_{m,i}(z) - F_{m,i}(w)]
 //                               with the SAME sample S at both points: 2b term calls.
-// S is b distinct term indices of this device for this round (sample_minibatch: private to the
-// device, independent across devices and rounds). The paper draws one index (b = 1).
+// S is b distinct term indices of this device for this round (sample_minibatch on the stream the
+// method reserved: private to the device, independent across devices and rounds). The paper draws
+// one index (b = 1).
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <vector>
 
 #include "dcopt/core/vec.hpp"
+#include "dcopt/methods/blocks/stream_plan.hpp"
 #include "dcopt/methods/step_cost.hpp"
 #include "dcopt/methods/worker_context.hpp"
 #include "dcopt/problems/operator.hpp"
@@ -20,7 +23,8 @@ namespace dcopt {
 class OperatorDifference {
  public:
   /// batch = 0: deterministic; 1 <= batch <= op.num_terms(): minibatch of terms.
-  OperatorDifference(std::size_t dim, std::size_t batch);
+  /// The minibatch is drawn from `stream`.
+  OperatorDifference(std::size_t dim, std::size_t batch, MinibatchStream stream);
 
   /// Cost: full_grads = 1 (deterministic) or sample_grads = 2b.
   StepCost operator()(const WorkerContext& ctx, const Operator& op, std::uint64_t round,
@@ -31,7 +35,9 @@ class OperatorDifference {
 
  private:
   std::size_t batch_;
+  MinibatchStream stream_;
   vec::Vec at_z_, at_w_;
+  std::vector<std::uint32_t> idx_;
 };
 
 }  // namespace dcopt

@@ -12,7 +12,7 @@ constexpr unsigned kRefreshSlot = 2;
 VrExtragradient::VrExtragradient(std::span<const double> z0, CompressorPtr dense, std::size_t batch)
     : z_(z0.begin(), z0.end()),
       ref_(std::move(dense), z0.size(), kRefreshSlot),
-      diff_(z0.size(), batch),
+      diff_(z0.size(), batch, StreamPlan().minibatch("operator difference")),
       zbar_(z0.size()),
       z_half_(z0.size()),
       delta_(z0.size()),

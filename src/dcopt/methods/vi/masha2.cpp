@@ -4,11 +4,11 @@
 
 #include "dcopt/core/error.hpp"
 #include "dcopt/core/vec.hpp"
-#include "dcopt/methods/options/codec_theory.hpp"
 #include "dcopt/methods/blocks/error_memory.hpp"
-#include "dcopt/methods/options/method_options.hpp"
 #include "dcopt/methods/blocks/operator_difference.hpp"
 #include "dcopt/methods/blocks/reference_point.hpp"
+#include "dcopt/methods/options/codec_theory.hpp"
+#include "dcopt/methods/options/method_options.hpp"
 #include "dcopt/methods/options/unit_interval.hpp"
 
 namespace dcopt {
@@ -24,7 +24,7 @@ class Masha2 final : public Method {
         opt_(read_method_options(s, "topk:ratio=0.3")),
         z_(setup.z0),
         ref_(opt_.dense, z_.size(), kRefreshSlot),
-        diff_(z_.size(), 0),
+        diff_(z_.size(), 0, StreamPlan().minibatch("operator difference")),
         device_memory_(z_.size()),
         server_memory_(z_.size()),
         zbar_(z_.size()),

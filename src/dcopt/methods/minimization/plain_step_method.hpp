@@ -1,0 +1,52 @@
+#pragma once
+// The convex runs' pairing of an estimator with the plain step x -= step * estimate (DESIGN.md,
+// "One method, two worlds"): the shell every minimization method shares. It owns the iterate
+// (the caller of the estimator, in the convex world), adapts the worker's Objective to a
+// GradientOracle, and orders step and estimate by the estimator's timing().
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "dcopt/methods/estimators/gradient_estimator.hpp"
+#include "dcopt/methods/estimators/objective_oracle.hpp"
+#include "dcopt/methods/method.hpp"
+
+namespace dcopt {
+
+struct PlainStepDescription {
+  std::string name;   ///< registry name, e.g. "marina"
+  std::string codec;  ///< canonical spec of the workers' codec
+  /// Parameters actually used (gamma, gamma_theory, p, omega, ...), for summaries.
+  std::map<std::string, double> parameters;
+};
+
+class PlainStepMethod final : public Method {
+ public:
+  /// x^{k} = x^{k-1} - step * estimate. `step` is gamma, or 1 for an estimator whose estimate is
+  /// the step itself (error feedback with its input scaled by gamma).
+  PlainStepMethod(PlainStepDescription description, const Objective& f, std::vector<double> x0,
+                  double step, std::unique_ptr<GradientEstimator<double>> estimator);
+
+  std::string name() const override { return description_.name; }
+  StepCost init(WorkerContext& ctx) override;
+  StepCost step(WorkerContext& ctx, std::uint64_t round) override;
+  std::span<const double> iterate() const override { return x_; }
+  std::string codec() const override { return description_.codec; }
+  std::map<std::string, double> parameters() const override { return description_.parameters; }
+
+  /// State as a value: the iterate and the estimator's state.
+  void save(StateWriter& w) const;
+  void load(StateReader& r);
+
+ private:
+  void move();
+
+  PlainStepDescription description_;
+  ObjectiveOracle<double> oracle_;
+  std::vector<double> x_;
+  double step_;
+  std::unique_ptr<GradientEstimator<double>> estimator_;
+};
+
+}  // namespace dcopt
