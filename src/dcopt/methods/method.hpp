@@ -7,6 +7,7 @@
 #include <span>
 #include <string>
 
+#include "dcopt/core/state_io.hpp"
 #include "dcopt/methods/step_cost.hpp"
 #include "dcopt/methods/worker_context.hpp"
 
@@ -27,6 +28,12 @@ class Method {
   virtual std::string codec() const = 0;
   /// Parameters actually used (stepsize gamma, probability p, omega, L, ...), for summaries.
   virtual std::map<std::string, double> parameters() const = 0;
+
+  /// State as a value (checkpoints): everything step() depends on besides the oracle, the
+  /// settings and the seed. A method restored with load() from another instance's save(), built
+  /// from the same settings, continues bit for bit.
+  virtual void save(StateWriter& w) const = 0;
+  virtual void load(StateReader& r) = 0;
 };
 
 }  // namespace dcopt

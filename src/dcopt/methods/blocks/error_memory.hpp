@@ -11,6 +11,7 @@
 #include <span>
 
 #include "dcopt/compress/compressor.hpp"
+#include "dcopt/core/state_io.hpp"
 #include "dcopt/core/vec.hpp"
 #include "dcopt/methods/blocks/exchange.hpp"
 #include "dcopt/methods/worker_context.hpp"
@@ -44,6 +45,10 @@ class ErrorMemory {
   /// Sets e (a checkpoint's saved error); sizes must match.
   void restore(std::span<const double> e) { vec::copy(e, e_); }
   void clear() { vec::fill(e_, 0.0); }
+
+  /// State: e.
+  void save(StateWriter& w, std::string_view name) const { w.f64s(name, e_); }
+  void load(StateReader& r, std::string_view name) { r.f64s(name, e_); }
 
  private:
   vec::Vec e_, v_, decoded_;

@@ -30,4 +30,18 @@ void ReferencePoint::mix(double tau, std::span<const double> z, std::span<double
   for (std::size_t i = 0; i < out.size(); ++i) out[i] = tau * z[i] + (1.0 - tau) * w_[i];
 }
 
+void ReferencePoint::save(StateWriter& w, std::string_view prefix) const {
+  const std::string p(prefix);
+  w.f64s(p + ".w", w_);
+  w.f64s(p + ".F_m_w", F_m_w_);
+  w.f64s(p + ".F_w", F_w_);
+}
+
+void ReferencePoint::load(StateReader& r, std::string_view prefix) {
+  const std::string p(prefix);
+  r.f64s(p + ".w", w_);
+  r.f64s(p + ".F_m_w", F_m_w_);
+  r.f64s(p + ".F_w", F_w_);
+}
+
 }  // namespace dcopt

@@ -11,6 +11,7 @@
 #include <span>
 
 #include "dcopt/compress/compressor.hpp"
+#include "dcopt/core/state_io.hpp"
 #include "dcopt/core/vec.hpp"
 #include "dcopt/methods/step_cost.hpp"
 #include "dcopt/methods/worker_context.hpp"
@@ -42,6 +43,10 @@ class ReferencePoint {
   std::span<const double> F_w() const { return F_w_; }
   /// F_m(w) of this device (exact, not rounded to the wire precision).
   std::span<const double> F_m_w() const { return F_m_w_; }
+
+  /// State: w, F_m(w) and F(w).
+  void save(StateWriter& w, std::string_view prefix) const;
+  void load(StateReader& r, std::string_view prefix);
 
  private:
   CompressorPtr dense_;

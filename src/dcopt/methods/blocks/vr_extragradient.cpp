@@ -36,4 +36,14 @@ StepCost VrExtragradient::step(WorkerContext& ctx, const Operator& op, const Com
   return cost;
 }
 
+void VrExtragradient::save(StateWriter& w) const {
+  w.f64s("z", z_);
+  ref_.save(w, "reference");
+}
+
+void VrExtragradient::load(StateReader& r) {
+  r.f64s("z", z_);
+  ref_.load(r, "reference");
+}
+
 }  // namespace dcopt

@@ -41,6 +41,10 @@ class VrExtragradient {
   std::span<const double> z() const { return z_; }
   std::size_t batch() const { return diff_.batch(); }
 
+  /// State: z and the reference point.
+  void save(StateWriter& w) const;
+  void load(StateReader& r);
+
  private:
   vec::Vec z_;
   ReferencePoint ref_;

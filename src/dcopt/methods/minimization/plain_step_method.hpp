@@ -35,9 +35,9 @@ class PlainStepMethod final : public Method {
   std::string codec() const override { return description_.codec; }
   std::map<std::string, double> parameters() const override { return description_.parameters; }
 
-  /// State as a value: the iterate and the estimator's state.
-  void save(StateWriter& w) const;
-  void load(StateReader& r);
+  /// State: the iterate and the estimator's state.
+  void save(StateWriter& w) const override;
+  void load(StateReader& r) override;
 
  private:
   void move();

@@ -1,11 +1,11 @@
 #include "dcopt/methods/vi/ef_gda.hpp"
 
 #include "dcopt/core/vec.hpp"
-#include "dcopt/methods/options/codec_theory.hpp"
 #include "dcopt/methods/blocks/error_memory.hpp"
 #include "dcopt/methods/blocks/exchange.hpp"
-#include "dcopt/methods/vi/gda.hpp"
+#include "dcopt/methods/options/codec_theory.hpp"
 #include "dcopt/methods/options/method_options.hpp"
+#include "dcopt/methods/vi/gda.hpp"
 
 namespace dcopt {
 namespace {
@@ -43,6 +43,14 @@ class EfGda final : public Method {
 
   std::span<const double> iterate() const override { return z_; }
   std::string codec() const override { return opt_.codec->spec(); }
+  void save(StateWriter& w) const override {
+    w.f64s("z", z_);
+    memory_.save(w, "error");
+  }
+  void load(StateReader& r) override {
+    r.f64s("z", z_);
+    memory_.load(r, "error");
+  }
   std::map<std::string, double> parameters() const override {
     return {{"gamma", gamma_}, {"gamma_theory", theory_gamma_}, {"delta", delta_}};
   }

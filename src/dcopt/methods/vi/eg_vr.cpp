@@ -4,10 +4,10 @@
 #include <cmath>
 
 #include "dcopt/core/vec.hpp"
-#include "dcopt/methods/options/dense_method_options.hpp"
 #include "dcopt/methods/blocks/exchange.hpp"
-#include "dcopt/methods/options/unit_interval.hpp"
 #include "dcopt/methods/blocks/vr_extragradient.hpp"
+#include "dcopt/methods/options/dense_method_options.hpp"
+#include "dcopt/methods/options/unit_interval.hpp"
 
 namespace dcopt {
 namespace {
@@ -41,6 +41,8 @@ class EgVr final : public Method {
 
   std::span<const double> iterate() const override { return eg_.z(); }
   std::string codec() const override { return opt_.codec->spec(); }
+  void save(StateWriter& w) const override { eg_.save(w); }
+  void load(StateReader& r) override { eg_.load(r); }
   std::map<std::string, double> parameters() const override {
     return {{"gamma", gamma_},   {"gamma_theory", theory_gamma_},
             {"p", p_},           {"alpha", alpha_},

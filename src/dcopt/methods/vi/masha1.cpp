@@ -6,11 +6,11 @@
 
 #include "dcopt/core/error.hpp"
 #include "dcopt/core/vec.hpp"
-#include "dcopt/methods/options/codec_theory.hpp"
 #include "dcopt/methods/blocks/exchange.hpp"
+#include "dcopt/methods/blocks/vr_extragradient.hpp"
+#include "dcopt/methods/options/codec_theory.hpp"
 #include "dcopt/methods/options/method_options.hpp"
 #include "dcopt/methods/options/unit_interval.hpp"
-#include "dcopt/methods/blocks/vr_extragradient.hpp"
 
 namespace dcopt {
 namespace {
@@ -61,6 +61,8 @@ class Masha1 final : public Method {
 
   std::span<const double> iterate() const override { return eg_.z(); }
   std::string codec() const override { return opt_.codec->spec(); }
+  void save(StateWriter& w) const override { eg_.save(w); }
+  void load(StateReader& r) override { eg_.load(r); }
   std::map<std::string, double> parameters() const override {
     return {{"gamma", gamma_}, {"gamma_theory", theory_gamma_},
             {"tau", tau_},     {"beta", beta_},

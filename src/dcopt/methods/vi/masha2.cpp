@@ -69,6 +69,18 @@ class Masha2 final : public Method {
 
   std::span<const double> iterate() const override { return z_; }
   std::string codec() const override { return opt_.codec->spec(); }
+  void save(StateWriter& w) const override {
+    w.f64s("z", z_);
+    ref_.save(w, "reference");
+    device_memory_.save(w, "device_error");
+    server_memory_.save(w, "server_error");
+  }
+  void load(StateReader& r) override {
+    r.f64s("z", z_);
+    ref_.load(r, "reference");
+    device_memory_.load(r, "device_error");
+    server_memory_.load(r, "server_error");
+  }
   std::map<std::string, double> parameters() const override {
     return {{"gamma", gamma_},         {"gamma_theory", theory_gamma_}, {"tau", tau_},
             {"delta_dev", delta_dev_}, {"delta_serv", delta_serv_},     {"C", C_}};

@@ -3,11 +3,11 @@
 #include <cmath>
 
 #include "dcopt/core/vec.hpp"
-#include "dcopt/methods/options/codec_theory.hpp"
-#include "dcopt/methods/vi/gda.hpp"
-#include "dcopt/methods/options/method_options.hpp"
 #include "dcopt/methods/blocks/operator_average.hpp"
 #include "dcopt/methods/blocks/prox_step.hpp"
+#include "dcopt/methods/options/codec_theory.hpp"
+#include "dcopt/methods/options/method_options.hpp"
+#include "dcopt/methods/vi/gda.hpp"
 
 namespace dcopt {
 namespace {
@@ -39,6 +39,8 @@ class Qgda final : public Method {
 
   std::span<const double> iterate() const override { return z_; }
   std::string codec() const override { return opt_.codec->spec(); }
+  void save(StateWriter& w) const override { w.f64s("z", z_); }
+  void load(StateReader& r) override { r.f64s("z", z_); }
   std::map<std::string, double> parameters() const override {
     return {
         {"gamma", gamma_}, {"gamma_theory", theory_gamma_}, {"omega", omega_}, {"L_eff", L_eff_}};
