@@ -3,9 +3,12 @@
 namespace dcopt {
 
 template <class T>
-AveragedGradientEstimator<T>::AveragedGradientEstimator(AveragedGradientSpec spec,
-                                                        std::size_t dim, StreamPlan& streams)
-    : spec_(std::move(spec)), exchange_(streams.exchange("averaged gradient")), avg_(dim), g_(dim) {}
+AveragedGradientEstimator<T>::AveragedGradientEstimator(AveragedGradientSpec spec, std::size_t dim,
+                                                        StreamPlan& streams)
+    : spec_(std::move(spec)),
+      exchange_(streams.exchange("averaged gradient")),
+      avg_(dim),
+      g_(dim) {}
 
 template <class T>
 StepCost AveragedGradientEstimator<T>::update(WorkerContext& ctx, GradientOracle<T>& f,

@@ -11,6 +11,7 @@
 // read. A returned gradient is a view of the oracle's own buffer, valid until the next call.
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 
 namespace dcopt {
@@ -34,8 +35,14 @@ class GradientOracle {
   /// points (VR-MARINA, VR-DIANA). The default makes the two calls; an oracle that can evaluate
   /// both points without loading its model twice overrides it.
   virtual void minibatch_gradient_difference(std::span<const T> x, std::span<const T> x_old,
-                                             std::span<const std::uint32_t> idx,
-                                             std::span<T> out);
+                                             std::span<const std::uint32_t> idx, std::span<T> out);
+
+  /// Optional constants (a network knows none): L_i, the smoothness of grad f_i; calligraphic
+  /// L_i = sqrt(mean_j L_ij^2); mu_i if f_i is known to be mu_i-strongly convex. A method whose
+  /// theory needs a missing constant asks the user for its stepsize instead.
+  virtual std::optional<double> smoothness() const { return std::nullopt; }
+  virtual std::optional<double> mean_sample_smoothness() const { return std::nullopt; }
+  virtual std::optional<double> strong_convexity() const { return std::nullopt; }
 };
 
 extern template class GradientOracle<double>;

@@ -45,8 +45,7 @@ std::span<const T> MarinaEstimator<T>::dense_estimate(WorkerContext& ctx, Gradie
       cost.full_grads += 1;
       cost.sample_grads += f.num_samples();
       return f.gradient(x);
-    case MarinaSpec::Differences::full:
-      break;
+    case MarinaSpec::Differences::full: break;
   }
   cost.full_grads += 1;
   const std::span<const T> grad = f.gradient(x);
@@ -56,8 +55,8 @@ std::span<const T> MarinaEstimator<T>::dense_estimate(WorkerContext& ctx, Gradie
 }
 
 template <class T>
-void MarinaEstimator<T>::difference(WorkerContext& ctx, GradientOracle<T>& f,
-                                    std::span<const T> x, std::uint64_t round, StepCost& cost) {
+void MarinaEstimator<T>::difference(WorkerContext& ctx, GradientOracle<T>& f, std::span<const T> x,
+                                    std::uint64_t round, StepCost& cost) {
   if (spec_.differences == MarinaSpec::Differences::full) {
     if (!have_prev_) {  // a client that sat out the last round: its cached gradient is stale
       vec::copy(f.gradient(x_prev_), grad_prev_);
@@ -77,8 +76,7 @@ void MarinaEstimator<T>::difference(WorkerContext& ctx, GradientOracle<T>& f,
 }
 
 template <class T>
-StepCost MarinaEstimator<T>::init(WorkerContext& ctx, GradientOracle<T>& f,
-                                  std::span<const T> x) {
+StepCost MarinaEstimator<T>::init(WorkerContext& ctx, GradientOracle<T>& f, std::span<const T> x) {
   StepCost cost;
   const std::span<const T> dense = dense_estimate(ctx, f, x, 0, cost);
   cost.bits_up = exchange_.average(ctx, *spec_.dense, dense, g_server_, 0);
@@ -88,8 +86,8 @@ StepCost MarinaEstimator<T>::init(WorkerContext& ctx, GradientOracle<T>& f,
 }
 
 template <class T>
-StepCost MarinaEstimator<T>::update(WorkerContext& ctx, GradientOracle<T>& f,
-                                    std::span<const T> x, std::uint64_t round) {
+StepCost MarinaEstimator<T>::update(WorkerContext& ctx, GradientOracle<T>& f, std::span<const T> x,
+                                    std::uint64_t round) {
   StepCost cost;
   if (shared_coin(ctx, spec_.p, round)) {
     const std::span<const T> dense = dense_estimate(ctx, f, x, round, cost);

@@ -62,8 +62,8 @@ class MarinaEstimator final : public GradientEstimator<T> {
  private:
   bool keeps_previous_point() const;
   /// The dense estimate of grad f_i at x: a view of the oracle's buffer.
-  std::span<const T> dense_estimate(WorkerContext& ctx, GradientOracle<T>& f,
-                                    std::span<const T> x, std::uint64_t round, StepCost& cost);
+  std::span<const T> dense_estimate(WorkerContext& ctx, GradientOracle<T>& f, std::span<const T> x,
+                                    std::uint64_t round, StepCost& cost);
   /// diff_ = Delta_i of this round.
   void difference(WorkerContext& ctx, GradientOracle<T>& f, std::span<const T> x,
                   std::uint64_t round, StepCost& cost);

@@ -20,6 +20,12 @@ class ObjectiveOracle final : public GradientOracle<T> {
   std::span<const T> minibatch_gradient(std::span<const T> x,
                                         std::span<const std::uint32_t> idx) override;
 
+  std::optional<double> smoothness() const override { return f_.smoothness(); }
+  std::optional<double> mean_sample_smoothness() const override {
+    return f_.mean_sample_smoothness();
+  }
+  std::optional<double> strong_convexity() const override { return f_.strong_convexity(); }
+
   const Objective& objective() const { return f_; }
 
  private:

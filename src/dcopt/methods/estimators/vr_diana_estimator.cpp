@@ -29,8 +29,8 @@ StepCost VrDianaEstimator<T>::init(WorkerContext&, GradientOracle<T>& f, std::sp
 }
 
 template <class T>
-StepCost VrDianaEstimator<T>::update(WorkerContext& ctx, GradientOracle<T>& f,
-                                     std::span<const T> x, std::uint64_t round) {
+StepCost VrDianaEstimator<T>::update(WorkerContext& ctx, GradientOracle<T>& f, std::span<const T> x,
+                                     std::uint64_t round) {
   StepCost cost;
   sample_minibatch(ctx, batches_, f.num_samples(), spec_.batch, false, round, batch_);
   f.minibatch_gradient_difference(x, w_, batch_, v_);

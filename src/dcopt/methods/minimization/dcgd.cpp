@@ -17,10 +17,12 @@ std::unique_ptr<Method> make_dcgd(const Settings& s, const MinimizationSetup& se
   const double omega = require_unbiased(s, *opt.codec, c.dim, "DCGD",
                                         "its average of compressed gradients must be unbiased")
                            .omega;
-  const double theory = 1.0 / (c.L_f + c.L_max * omega / c.workers);
+  const auto theory = c.theory([&] { return 1.0 / (c.L_f + c.L_max * omega / c.workers); });
   const double gamma = opt.stepsize(theory);
   PlainStepDescription d{
-      "dcgd", opt.codec->spec(), {{"gamma", gamma}, {"gamma_theory", theory}, {"omega", omega}}};
+      "dcgd",
+      opt.codec->spec(),
+      {{"gamma", gamma}, {"gamma_theory", unknown_if_none(theory)}, {"omega", omega}}};
   StreamPlan streams;
   auto est = std::make_unique<AveragedGradientEstimator<double>>(
       AveragedGradientSpec{opt.codec, opt.server}, c.dim, streams);

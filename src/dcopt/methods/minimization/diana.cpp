@@ -27,13 +27,15 @@ std::unique_ptr<Method> make_diana(const Settings& s, const MinimizationSetup& s
   const bool convex = rule == "convex" || (rule == "auto" && c.mu.has_value());
   const double n = c.workers;
   const double L = c.L_max;
-  const double theory = convex ? 1.0 / (L * (1.0 + 4.0 * omega / n))
-                               : 1.0 / (10.0 * L * std::sqrt(1.0 + omega / n) * (omega + 2.0));
+  const auto theory = c.theory([&] {
+    return convex ? 1.0 / (L * (1.0 + 4.0 * omega / n))
+                  : 1.0 / (10.0 * L * std::sqrt(1.0 + omega / n) * (omega + 2.0));
+  });
   const double gamma = opt.stepsize(theory);
   PlainStepDescription d{"diana",
                          opt.codec->spec(),
                          {{"gamma", gamma},
-                          {"gamma_theory", theory},
+                          {"gamma_theory", unknown_if_none(theory)},
                           {"alpha", spec.alpha},
                           {"omega", omega},
                           {"L", L},

@@ -16,7 +16,7 @@ std::unique_ptr<Method> make_ef(const Settings& s, const MinimizationSetup& setu
   MethodOptions opt = read_method_options(s, "topk:k=1");
   const ContractiveUse use =
       require_contractive(s, *opt.codec, c.dim, "EF", s.boolean("scale_unbiased", false));
-  const double theory = 1.0 / (use.delta * c.L_f);
+  const auto theory = c.theory([&] { return 1.0 / (use.delta * c.L_f); });
   const double gamma = opt.stepsize(theory);
   EfSpec spec;
   spec.codec = opt.codec;
@@ -26,7 +26,7 @@ std::unique_ptr<Method> make_ef(const Settings& s, const MinimizationSetup& setu
   PlainStepDescription d{"ef",
                          opt.codec->spec(),
                          {{"gamma", gamma},
-                          {"gamma_theory", theory},
+                          {"gamma_theory", unknown_if_none(theory)},
                           {"delta", use.delta},
                           {"codec_scale", use.scale}}};
   StreamPlan streams;

@@ -26,12 +26,12 @@ std::unique_ptr<Method> make_ef21(const Settings& s, const MinimizationSetup& se
   const double root = std::sqrt(1.0 - alpha);
   // sqrt(beta/theta) = sqrt(1-alpha) / (1 - sqrt(1-alpha)); 0 for the identity (alpha = 1).
   const double ratio = root / (1.0 - root);
-  const double theory = 1.0 / (c.L_f + c.L_tilde * ratio);
+  const auto theory = c.theory([&] { return 1.0 / (c.L_f + c.L_tilde * ratio); });
   const double gamma = opt.stepsize(theory);
   PlainStepDescription d{"ef21",
                          opt.codec->spec(),
                          {{"gamma", gamma},
-                          {"gamma_theory", theory},
+                          {"gamma_theory", unknown_if_none(theory)},
                           {"delta", use.delta},
                           {"codec_scale", use.scale},
                           {"exact_init", spec.exact_init ? 1.0 : 0.0}}};

@@ -14,7 +14,7 @@ namespace dcopt {
 std::unique_ptr<Method> make_gd(const Settings& s, const MinimizationSetup& setup) {
   const ProblemConstants& c = setup.constants;
   MethodOptions opt = read_method_options(s, "identity");
-  const double gamma = opt.stepsize(1.0 / c.L_f);
+  const double gamma = opt.stepsize(c.theory([&] { return 1.0 / c.L_f; }));
   PlainStepDescription d{"gd", opt.codec->spec(), {{"gamma", gamma}}};
   StreamPlan streams;
   auto est = std::make_unique<AveragedGradientEstimator<double>>(

@@ -29,12 +29,13 @@ std::unique_ptr<Method> make_marina(const Settings& s, const MinimizationSetup& 
   spec.streams = shared ? CodecStreams::shared : CodecStreams::independent;
   const double n = static_cast<double>(c.workers);
   const double p = spec.p;
-  const double theory = 1.0 / (c.L_tilde * (1.0 + std::sqrt((1.0 - p) * q.omega / (p * n))));
+  const auto theory = c.theory(
+      [&] { return 1.0 / (c.L_tilde * (1.0 + std::sqrt((1.0 - p) * q.omega / (p * n)))); });
   const double gamma = opt.stepsize(theory);
   PlainStepDescription d{"marina",
                          opt.codec->spec(),
                          {{"gamma", gamma},
-                          {"gamma_theory", theory},
+                          {"gamma_theory", unknown_if_none(theory)},
                           {"p", p},
                           {"omega", q.omega},
                           {"L", c.L_tilde},

@@ -30,14 +30,14 @@ std::unique_ptr<Method> make_pp_marina(const Settings& s, const MinimizationSetu
   spec.p = read_probability(
       s, "p", std::min(1.0, q.expected_density * r / (static_cast<double>(c.dim) * n)));
   const double p = spec.p;
-  const double theory =
-      1.0 / (c.L_tilde * (1.0 + std::sqrt((1.0 - p) * (1.0 + q.omega) / (p * r))));
+  const auto theory = c.theory(
+      [&] { return 1.0 / (c.L_tilde * (1.0 + std::sqrt((1.0 - p) * (1.0 + q.omega) / (p * r)))); });
   const double gamma = opt.stepsize(theory);
   PlainStepDescription d{
       "pp_marina",
       opt.codec->spec(),
       {{"gamma", gamma},
-       {"gamma_theory", theory},
+       {"gamma_theory", unknown_if_none(theory)},
        {"p", p},
        {"omega", q.omega},
        {"L", c.L_tilde},

@@ -26,13 +26,15 @@ std::unique_ptr<Method> make_vr_diana(const Settings& s, const MinimizationSetup
   spec.p = read_probability(s, "p", static_cast<double>(spec.batch) / static_cast<double>(m));
   const double m_eff = static_cast<double>(m) / static_cast<double>(spec.batch);
   const double L = std::max(c.L_max, c.L_samples);
-  const double theory = 1.0 / (10.0 * L * std::sqrt(1.0 + omega / c.workers) *
-                               (std::cbrt(m_eff * m_eff) + omega + 1.0));
+  const auto theory = c.theory([&] {
+    return 1.0 / (10.0 * L * std::sqrt(1.0 + omega / c.workers) *
+                  (std::cbrt(m_eff * m_eff) + omega + 1.0));
+  });
   const double gamma = opt.stepsize(theory);
   PlainStepDescription d{"vr_diana",
                          opt.codec->spec(),
                          {{"gamma", gamma},
-                          {"gamma_theory", theory},
+                          {"gamma_theory", unknown_if_none(theory)},
                           {"alpha", spec.alpha},
                           {"omega", omega},
                           {"p", spec.p},

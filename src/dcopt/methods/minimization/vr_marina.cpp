@@ -43,14 +43,15 @@ std::unique_ptr<Method> make(const Settings& s, const MinimizationSetup& setup, 
   spec.p = read_probability(
       s, "p", std::min(q.expected_density / static_cast<double>(c.dim), bd / (n_ref + bd)));
   const double p = spec.p, L = c.L_tilde, Ls = c.L_samples, omega = q.omega;
-  const double theory =
-      1.0 /
-      (L + std::sqrt((1.0 - p) / (p * c.workers) * (omega * L * L + (1.0 + omega) * Ls * Ls / bd)));
+  const auto theory = c.theory([&] {
+    return 1.0 / (L + std::sqrt((1.0 - p) / (p * c.workers) *
+                                (omega * L * L + (1.0 + omega) * Ls * Ls / bd)));
+  });
   const double gamma = opt.stepsize(theory);
   PlainStepDescription d{online ? "vr_marina_online" : "vr_marina",
                          opt.codec->spec(),
                          {{"gamma", gamma},
-                          {"gamma_theory", theory},
+                          {"gamma_theory", unknown_if_none(theory)},
                           {"p", p},
                           {"omega", omega},
                           {"L", L},

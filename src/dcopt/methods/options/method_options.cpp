@@ -30,7 +30,19 @@ MethodOptions read_method_options(const Settings& s, const std::string& default_
     throw InvalidArgument(s.context() + ": gamma must be > 0");
   }
   o.gamma_multiplier = s.number("gamma_multiplier", 1.0, 1e-12, 1e12);
+  o.context = s.context();
   return o;
+}
+
+double MethodOptions::stepsize(std::optional<double> theory) const {
+  if (gamma) return *gamma;
+  if (!theory) {
+    throw InvalidArgument(context +
+                          ": the theory stepsize needs the smoothness constants L_i, which this "
+                          "problem does not provide; set `gamma` (the stepsize; `lr` for a "
+                          "network's optimizer)");
+  }
+  return *theory * gamma_multiplier;
 }
 
 double read_probability(const Settings& s, const std::string& key, double fallback) {

@@ -6,6 +6,7 @@
 //                    (full gradients, F(w), broadcasts); default 32 as in the papers
 //   gamma            stepsize; overrides the theory value
 //   gamma_multiplier multiplies the theory stepsize (default 1; ignored when gamma is given)
+#include <limits>
 #include <optional>
 #include <string>
 
@@ -21,9 +22,19 @@ struct MethodOptions {
   std::optional<double> gamma;
   double gamma_multiplier = 1.0;
 
-  /// The stepsize to use: `gamma` if given, else theory * gamma_multiplier.
-  double stepsize(double theory) const { return gamma ? *gamma : theory * gamma_multiplier; }
+  /// The settings' context ("method 2 (marina)"), for error messages.
+  std::string context;
+
+  /// The stepsize to use: `gamma` if given, else theory * gamma_multiplier. A theory value that
+  /// is unavailable (the problem declares no smoothness constants) with no `gamma` given is an
+  /// InvalidArgument that names the key to set.
+  double stepsize(std::optional<double> theory) const;
 };
+
+/// A theory value for a parameters() map: NaN (null in summary.json) when unavailable.
+inline double unknown_if_none(std::optional<double> v) {
+  return v ? *v : std::numeric_limits<double>::quiet_NaN();
+}
 
 /// Reads the common settings; `default_codec` is used when `codec` is absent.
 MethodOptions read_method_options(const Settings& s, const std::string& default_codec);
