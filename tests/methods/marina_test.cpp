@@ -22,7 +22,7 @@ TEST(Marina, POneGivesGdBitwise) {
   // With p = 1 every round is a dense round: the same operations as GD in the same order.
   QuadraticSpec q = heterogeneous_quadratic(5);
   RunOptions run;
-  RunResult gd = run_method("gd", identity64({}), q, run);
+  RunResult gd = run_method("gd", dense64({}), q, run);
   Settings s = identity64({{"p", 1.0}, {"gamma", gd.parameters["gamma"]}});
   s.set("codec", kRandK);
   RunResult m = run_method("marina", s, q, run);

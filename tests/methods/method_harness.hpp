@@ -177,12 +177,19 @@ inline bool same_bits(const RunResult& a, const RunResult& b) {
   return true;
 }
 
-/// Identity codec and server at 64 bits: the uncompressed parent, up to round-off.
-inline Settings identity64(std::initializer_list<std::pair<std::string, Settings::Value>> kv) {
+/// Dense vectors and server at 64 bits, no `codec` key: the settings of GD (which rejects one).
+inline Settings dense64(std::initializer_list<std::pair<std::string, Settings::Value>> kv) {
   Settings s = settings(kv);
-  s.set("codec", std::string("identity:precision=64"));
   s.set("server_codec", std::string("identity:precision=64"));
   s.set("precision", std::int64_t{64});
+  return s;
+}
+
+/// Identity codec and server at 64 bits: a compressed method reduced to its uncompressed parent
+/// (GD on dense64), up to round-off.
+inline Settings identity64(std::initializer_list<std::pair<std::string, Settings::Value>> kv) {
+  Settings s = dense64(kv);
+  s.set("codec", std::string("identity:precision=64"));
   return s;
 }
 

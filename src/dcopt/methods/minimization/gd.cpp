@@ -2,7 +2,7 @@
 
 #include "dcopt/core/vec.hpp"
 #include "dcopt/methods/blocks/exchange.hpp"
-#include "dcopt/methods/options/method_options.hpp"
+#include "dcopt/methods/options/dense_method_options.hpp"
 
 namespace dcopt {
 namespace {
@@ -11,7 +11,7 @@ class Gd final : public Method {
  public:
   Gd(const Settings& s, const MinimizationSetup& setup)
       : f_(setup.objective),
-        opt_(read_method_options(s, "identity")),
+        opt_(read_dense_method_options(s, "gd", "dcgd or marina")),
         gamma_(opt_.stepsize(1.0 / setup.constants.L_f)),
         x_(setup.x0),
         grad_(x_.size()),
