@@ -14,7 +14,6 @@ TEST(Diana, IdentityCodecAlphaOneGivesGd) {
 }
 
 TEST(Diana, ConvergesWithTheoryStepsize) {
-  DCOPT_REQUIRE_SPARSE_CODECS();
   // The quadratic declares strong convexity, so "auto" picks the convex rule.
   RunResult r =
       expect_converges("diana", settings({{"codec", kRandK}}), heterogeneous_quadratic(5), 20000);
@@ -27,7 +26,6 @@ TEST(Diana, ConvergesWithTheoryStepsize) {
 }
 
 TEST(Diana, ReferenceVariantDiffers) {
-  DCOPT_REQUIRE_SPARSE_CODECS();
   QuadraticSpec q = heterogeneous_quadratic(5);
   RunOptions run;
   RunResult a = run_method("diana", settings({{"codec", kRandK}}), q, run);
@@ -37,12 +35,10 @@ TEST(Diana, ReferenceVariantDiffers) {
 }
 
 TEST(Diana, Deterministic) {
-  DCOPT_REQUIRE_SPARSE_CODECS();
   expect_deterministic("diana", settings({{"codec", kRandK}}), heterogeneous_quadratic(5));
 }
 
 TEST(Diana, BadSettings) {
-  DCOPT_REQUIRE_SPARSE_CODECS();
   expect_invalid("diana", settings({{"codec", std::string("topk:k=1")}}), {"topk", "biased"});
   expect_invalid("diana", settings({{"alpha", 0.0}}), {"alpha", "0 < alpha <= 1"});
   expect_invalid("diana", settings({{"variant", std::string("x")}}), {"variant", "textbook"});

@@ -14,7 +14,6 @@
 #include <vector>
 
 #include "dcopt/comm/thread_comm.hpp"
-#include "dcopt/compress/registry.hpp"
 #include "dcopt/core/settings.hpp"
 #include "dcopt/core/vec.hpp"
 #include "dcopt/methods/minimization/minimization_methods.hpp"
@@ -22,20 +21,6 @@
 #include "dcopt/problems/quadratic.hpp"
 
 namespace dcopt::testing {
-
-/// The sparsifiers (randk, topk) come from the compress layer's sparse codecs; a build without
-/// them skips the tests that need them instead of failing on "unknown codec".
-inline bool codecs_available() {
-  for (const char* name : {"randk", "topk"}) {
-    bool found = false;
-    for (const auto& info : codec_catalog()) found = found || info.name == name;
-    if (!found) return false;
-  }
-  return true;
-}
-
-#define DCOPT_REQUIRE_SPARSE_CODECS() \
-  if (!::dcopt::testing::codecs_available()) GTEST_SKIP() << "randk/topk codecs not in this build"
 
 /// Heterogeneous least squares: grad f_i(x*) != 0 (methods with shifts/differences only).
 inline QuadraticSpec heterogeneous_quadratic(int n, std::uint64_t seed = 7) {
