@@ -45,8 +45,9 @@ TEST(Cli, CompressorStatsConfirmsEveryCodecsDeclaredConstants) {
                            "' --dim 200 --trials 3000 --seed 3 --json");
       ASSERT_EQ(r.exit_code, 0) << spec << ": " << r.out << r.err;
       auto j = nlohmann::json::parse(r.out);
-      for (const char* key : {"spec", "dim", "trials", "unbiased", "omega_declared",
-                              "delta_declared", "omega_measured", "bias_measured", "bits_mean"}) {
+      for (const char* key :
+           {"spec", "dim", "trials", "unbiased", "omega_declared", "delta_declared",
+            "omega_measured", "bias_measured", "bias_noise_floor", "bits_mean"}) {
         EXPECT_TRUE(j.contains(key)) << key;
       }
       EXPECT_EQ(j["dim"], 200);
@@ -55,6 +56,50 @@ TEST(Cli, CompressorStatsConfirmsEveryCodecsDeclaredConstants) {
       EXPECT_GT(j["bits_mean"].get<double>(), 0.0);
     }
   }
+}
+
+nlohmann::json compressor_stats(const std::string& spec, int trials) {
+  auto r = run_command(dcopt_binary() + " compressor-stats '" + spec + "' --dim 50 --trials " +
+                       std::to_string(trials) + " --seed 1 --json");
+  EXPECT_EQ(r.exit_code, 0) << spec << ": " << r.out << r.err;
+  return nlohmann::json::parse(r.out);
+}
+
+TEST(Cli, CompressorStatsBiasShrinksWithTrialsAboveItsNoiseFloorOnlyIfBiased) {
+  // bias_measured = ||mean_T Q(x) - x|| / ||x|| over all T trials. Unbiased codecs: its RMS
+  // is the noise floor sqrt(V/T)/||x||, so 16x the trials divide both by about 4. Bounds:
+  // <= 0.5x (1/sqrt(T) up to Monte-Carlo luck; measured 0.25x and 0.30x) and >= 0.1x
+  // (it must not collapse to 0); the noise floor estimates sqrt(V)/||x|| from T d samples, so
+  // its ratio is 1/4 within a few percent: [0.2, 0.3]; the bias is a chi variable (tens of
+  // degrees of freedom: d = 50 coordinates weighted by x_j^2) around the floor: <= 3x is far out.
+  for (const std::string spec : {"randk:k=2", "natural"}) {
+    auto a = compressor_stats(spec, 1000);
+    auto b = compressor_stats(spec, 16000);
+    const double bias_a = a["bias_measured"].get<double>(),
+                 bias_b = b["bias_measured"].get<double>();
+    const double floor_a = a["bias_noise_floor"].get<double>();
+    const double floor_b = b["bias_noise_floor"].get<double>();
+    EXPECT_LE(bias_b, 0.5 * bias_a) << spec;
+    EXPECT_GE(bias_b, 0.1 * bias_a) << spec;
+    EXPECT_GE(floor_b, 0.2 * floor_a) << spec;
+    EXPECT_LE(floor_b, 0.3 * floor_a) << spec;
+    EXPECT_LE(bias_a, 3 * floor_a) << spec;
+    EXPECT_LE(bias_b, 3 * floor_b) << spec;
+    EXPECT_GT(floor_b, 0.0) << spec;
+  }
+  // TopK keeps the 5 largest of 50 Gaussian entries: E C(x) = C(x) != x, a bias of about 0.8
+  // whatever T, while its noise floor is 0 (deterministic).
+  for (int trials : {1000, 16000}) {
+    auto t = compressor_stats("topk:k=5", trials);
+    EXPECT_GT(t["bias_measured"].get<double>(), 0.5);
+    EXPECT_GT(t["bias_measured"].get<double>(), 1e6 * t["bias_noise_floor"].get<double>());
+  }
+  // The text output prints the floor next to the bias; with one trial it is undefined.
+  auto text = run_command(dcopt_binary() + " compressor-stats randk:k=2 --dim 50 --trials 100");
+  EXPECT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_NE(text.out.find("relative bias"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("bias noise floor"), std::string::npos) << text.out;
+  EXPECT_TRUE(compressor_stats("randk:k=2", 1)["bias_noise_floor"].is_null());
 }
 
 TEST(Cli, BadSpecsAndValuesExitWithCode2AndSayWhatIsValid) {

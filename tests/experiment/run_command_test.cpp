@@ -127,6 +127,39 @@ TEST_F(RunCommand, WritesMetricsWithTheExactColumnsAndASummary) {
   EXPECT_EQ(j["methods"][0]["cumulative"]["oracle_calls"], 40.0);
 }
 
+TEST_F(RunCommand, CodecColumnIsTheCanonicalSpecOfWhatTheWorkersSend) {
+  // Not the word "default": a method without a codec key reports its default codec's canonical
+  // spec, and GD (dense vectors, no codec key) the identity at its precision.
+  std::ofstream(config_) << R"(
+name = "codecs"
+workers = 2
+[problem]
+kind = "quadratic"
+dim = 10
+rows = 20
+[stop]
+max_rounds = 2
+[[method]]
+name = "gd"
+precision = 64
+[[method]]
+name = "marina"
+[output]
+plots = false
+)";
+  const fs::path out = dir_ / "out";
+  auto r = run("--out " + out.string());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto j = summary(out);
+  ASSERT_EQ(j["methods"].size(), 2u);
+  EXPECT_EQ(j["methods"][0]["codec"], "identity:precision=64");
+  EXPECT_EQ(j["methods"][1]["codec"], "randk:k=1,precision=32");
+  auto csv = lines(out / "metrics.csv");
+  ASSERT_EQ(csv.size(), 1u + 2u * 3u);  // rounds 0, 1, 2 of each
+  EXPECT_EQ(split_csv(csv[1])[1], "identity:precision=64") << csv[1];
+  EXPECT_EQ(split_csv(csv[4])[1], "randk:k=1,precision=32") << csv[4];
+}
+
 TEST_F(RunCommand, ErrorsExitWith2NameTheKeyAndCreateNothing) {
   struct Case {
     std::string args;

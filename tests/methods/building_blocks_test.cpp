@@ -51,7 +51,6 @@ TEST(AverageCompressed, WeightsAndScale) {
 }
 
 TEST(AverageCompressed, SharedStreamsGiveTheSameSupport) {
-  DCOPT_REQUIRE_SPARSE_CODECS();
   CompressorPtr randk = make_compressor("randk:k=2,precision=64");
   for (CodecStreams streams : {CodecStreams::shared, CodecStreams::independent}) {
     std::mutex mu;
@@ -209,7 +208,6 @@ TEST(CompressedShift, MessageIsTheCompressedDifference) {
 }
 
 TEST(ErrorMemoryExchange, KeepsWhatTheCodecDropsOverRounds) {
-  DCOPT_REQUIRE_SPARSE_CODECS();
   CompressorPtr top = make_compressor("topk:k=1,precision=64");
   CompressorPtr id = make_compressor("identity:precision=64");
   run_threads(2, [&](Communicator& comm) {

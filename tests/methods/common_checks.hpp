@@ -75,7 +75,7 @@ inline void expect_reduces_to_gd(const std::string& method, Settings s, int work
   QuadraticSpec q = heterogeneous_quadratic(workers);
   RunOptions run;
   run.workers = workers;
-  RunResult gd = run_method("gd", identity64({}), q, run);
+  RunResult gd = run_method("gd", dense64({}), q, run);
   if (set_gamma) s.set("gamma", gd.parameters["gamma"]);
   RunResult m = run_method(method, s, q, run);
   EXPECT_EQ(m.parameters["gamma"], gd.parameters["gamma"]);

@@ -13,14 +13,12 @@ TEST(Dcgd, IdentityCodecGivesGd) {
 }
 
 TEST(Dcgd, ConvergesOnInterpolatingProblem) {
-  DCOPT_REQUIRE_SPARSE_CODECS();
   // DCGD's fixed point is exact only if every grad f_i(x*) = 0: the compression noise
   // omega/n^2 sum ||grad f_i(x^k)||^2 then vanishes at x*. Interpolating quadratic.
   expect_converges("dcgd", settings({{"codec", kRandK}}), interpolating_quadratic(5), 20000);
 }
 
 TEST(Dcgd, StallsOnHeterogeneousProblem) {
-  DCOPT_REQUIRE_SPARSE_CODECS();
   // The counterpart: with grad f_i(x*) != 0 the noise floor stays far above 1e-10.
   RunOptions run;
   run.max_rounds = 3000;
@@ -30,12 +28,10 @@ TEST(Dcgd, StallsOnHeterogeneousProblem) {
 }
 
 TEST(Dcgd, Deterministic) {
-  DCOPT_REQUIRE_SPARSE_CODECS();
   expect_deterministic("dcgd", settings({{"codec", kRandK}}), interpolating_quadratic(5));
 }
 
 TEST(Dcgd, BadSettings) {
-  DCOPT_REQUIRE_SPARSE_CODECS();
   expect_invalid("dcgd", settings({{"codec", std::string("topk:k=1")}}), {"topk", "biased"});
   expect_invalid("dcgd", settings({{"p", 0.5}}), {"'p'", "valid keys"});
 }

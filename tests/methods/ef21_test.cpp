@@ -14,7 +14,6 @@ TEST(Ef21, IdentityCodecGivesGd) {
 }
 
 TEST(Ef21, ConvergesWithTheoryStepsize) {
-  DCOPT_REQUIRE_SPARSE_CODECS();
   expect_converges("ef21", settings({{"codec", kTopK}}), heterogeneous_quadratic(5), 200000);
   expect_converges("ef21", settings({{"codec", kTopK}, {"init", std::string("compressed")}}),
                    heterogeneous_quadratic(5), 200000);
@@ -26,7 +25,6 @@ TEST(Ef21, ConvergesWithTheoryStepsize) {
 }
 
 TEST(Ef21, BitsPerRound) {
-  DCOPT_REQUIRE_SPARSE_CODECS();
   RunOptions run;
   run.max_rounds = 5;
   RunResult r = run_method("ef21", settings({{"codec", kTopK}}), heterogeneous_quadratic(5), run);
@@ -42,7 +40,6 @@ TEST(Ef21, BitsPerRound) {
 }
 
 TEST(Ef21, Deterministic) {
-  DCOPT_REQUIRE_SPARSE_CODECS();
   expect_deterministic(
       "ef21",
       settings({{"codec", std::string("randk:k=2,precision=64")}, {"scale_unbiased", true}}),
@@ -50,7 +47,6 @@ TEST(Ef21, Deterministic) {
 }
 
 TEST(Ef21, BadSettings) {
-  DCOPT_REQUIRE_SPARSE_CODECS();
   expect_invalid("ef21", settings({{"codec", std::string("randk:k=2")}}),
                  {"randk", "not contractive", "scale_unbiased = true"});
   expect_invalid("ef21", settings({{"init", std::string("zero")}}), {"init", "exact"});

@@ -14,7 +14,6 @@ TEST(Ef, IdentityCodecGivesGd) {
 }
 
 TEST(Ef, ConvergesOnInterpolatingProblem) {
-  DCOPT_REQUIRE_SPARSE_CODECS();
   // EF's error memories settle at zero only if every grad f_i(x*) = 0; with heterogeneous data
   // e_i keeps absorbing what C drops of grad f_i(x*) != 0. Interpolating quadratic.
   expect_converges("ef", settings({{"codec", kTopK}}), interpolating_quadratic(5), 200000);
@@ -24,7 +23,6 @@ TEST(Ef, ConvergesOnInterpolatingProblem) {
 }
 
 TEST(Ef, Deterministic) {
-  DCOPT_REQUIRE_SPARSE_CODECS();
   // TopK is deterministic: the randomness is RandK's.
   expect_deterministic(
       "ef", settings({{"codec", std::string("randk:k=2,precision=64")}, {"scale_unbiased", true}}),
@@ -32,7 +30,6 @@ TEST(Ef, Deterministic) {
 }
 
 TEST(Ef, BadSettings) {
-  DCOPT_REQUIRE_SPARSE_CODECS();
   expect_invalid("ef", settings({{"codec", std::string("randk:k=2")}}),
                  {"randk", "not contractive", "scale_unbiased"});
   expect_invalid("ef", settings({{"codec", std::string("topk:k=2")}, {"scale_unbiased", true}}),

@@ -18,11 +18,10 @@ TEST(Marina, IdentityCodecGivesGd) {
 }
 
 TEST(Marina, POneGivesGdBitwise) {
-  DCOPT_REQUIRE_SPARSE_CODECS();
   // With p = 1 every round is a dense round: the same operations as GD in the same order.
   QuadraticSpec q = heterogeneous_quadratic(5);
   RunOptions run;
-  RunResult gd = run_method("gd", identity64({}), q, run);
+  RunResult gd = run_method("gd", dense64({}), q, run);
   Settings s = identity64({{"p", 1.0}, {"gamma", gd.parameters["gamma"]}});
   s.set("codec", kRandK);
   RunResult m = run_method("marina", s, q, run);
@@ -30,18 +29,15 @@ TEST(Marina, POneGivesGdBitwise) {
 }
 
 TEST(Marina, ConvergesWithTheoryStepsize) {
-  DCOPT_REQUIRE_SPARSE_CODECS();
   expect_converges("marina", settings({{"codec", kRandK}}), heterogeneous_quadratic(5), 20000);
   expect_converges("marina", settings({{"codec", kRandK}}), heterogeneous_quadratic(3), 20000, 3);
 }
 
 TEST(Marina, Deterministic) {
-  DCOPT_REQUIRE_SPARSE_CODECS();
   expect_deterministic("marina", settings({{"codec", kRandK}}), heterogeneous_quadratic(5));
 }
 
 TEST(Marina, SharedIndicesChangesTheTrajectoryDeterministically) {
-  DCOPT_REQUIRE_SPARSE_CODECS();
   QuadraticSpec q = heterogeneous_quadratic(5);
   RunOptions run;
   RunResult a = run_method("marina", settings({{"codec", kRandK}}), q, run);
@@ -54,7 +50,6 @@ TEST(Marina, SharedIndicesChangesTheTrajectoryDeterministically) {
 }
 
 TEST(Marina, UplinkBitsAverageToTheExpectedMix) {
-  DCOPT_REQUIRE_SPARSE_CODECS();
   // Per round a worker sends either a dense gradient (B_dense bits) or Q(diff) (B_q bits; RandK
   // messages have a size fixed by d and k). The fraction of dense rounds is a Binomial(R, p)/R
   // mean, so the average bits deviate from p B_dense + (1-p) B_q by
@@ -94,7 +89,6 @@ TEST(Marina, UplinkBitsAverageToTheExpectedMix) {
 }
 
 TEST(Marina, BadSettings) {
-  DCOPT_REQUIRE_SPARSE_CODECS();
   expect_invalid("marina", settings({{"p", 0.0}}), {"p", "0 < p <= 1"});
   expect_invalid("marina", settings({{"p", 1.5}}), {"p", "0 < p <= 1"});
   expect_invalid("marina", settings({{"codec", std::string("topk:k=1")}}), {"topk", "biased"});

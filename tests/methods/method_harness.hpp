@@ -14,7 +14,6 @@
 #include <vector>
 
 #include "dcopt/comm/thread_comm.hpp"
-#include "dcopt/compress/registry.hpp"
 #include "dcopt/core/settings.hpp"
 #include "dcopt/core/vec.hpp"
 #include "dcopt/methods/minimization/minimization_methods.hpp"
@@ -22,20 +21,6 @@
 #include "dcopt/problems/quadratic.hpp"
 
 namespace dcopt::testing {
-
-/// The sparsifiers (randk, topk) come from the compress layer's sparse codecs; a build without
-/// them skips the tests that need them instead of failing on "unknown codec".
-inline bool codecs_available() {
-  for (const char* name : {"randk", "topk"}) {
-    bool found = false;
-    for (const auto& info : codec_catalog()) found = found || info.name == name;
-    if (!found) return false;
-  }
-  return true;
-}
-
-#define DCOPT_REQUIRE_SPARSE_CODECS() \
-  if (!::dcopt::testing::codecs_available()) GTEST_SKIP() << "randk/topk codecs not in this build"
 
 /// Heterogeneous least squares: grad f_i(x*) != 0 (methods with shifts/differences only).
 inline QuadraticSpec heterogeneous_quadratic(int n, std::uint64_t seed = 7) {
@@ -177,12 +162,19 @@ inline bool same_bits(const RunResult& a, const RunResult& b) {
   return true;
 }
 
-/// Identity codec and server at 64 bits: the uncompressed parent, up to round-off.
-inline Settings identity64(std::initializer_list<std::pair<std::string, Settings::Value>> kv) {
+/// Dense vectors and server at 64 bits, no `codec` key: the settings of GD (which rejects one).
+inline Settings dense64(std::initializer_list<std::pair<std::string, Settings::Value>> kv) {
   Settings s = settings(kv);
-  s.set("codec", std::string("identity:precision=64"));
   s.set("server_codec", std::string("identity:precision=64"));
   s.set("precision", std::int64_t{64});
+  return s;
+}
+
+/// Identity codec and server at 64 bits: a compressed method reduced to its uncompressed parent
+/// (GD on dense64), up to round-off.
+inline Settings identity64(std::initializer_list<std::pair<std::string, Settings::Value>> kv) {
+  Settings s = dense64(kv);
+  s.set("codec", std::string("identity:precision=64"));
   return s;
 }
 

@@ -8,7 +8,6 @@ namespace {
 const std::string kRandK = "randk:k=2,precision=64";
 
 TEST(PpMarina, ConvergesWithTheoryStepsize) {
-  DCOPT_REQUIRE_SPARSE_CODECS();
   expect_converges("pp_marina", settings({{"codec", kRandK}}), heterogeneous_quadratic(5), 200000);
   expect_converges("pp_marina",
                    settings({{"codec", kRandK},
@@ -18,7 +17,6 @@ TEST(PpMarina, ConvergesWithTheoryStepsize) {
 }
 
 TEST(PpMarina, AllClientsWithoutReplacementIsMarinaBitwise) {
-  DCOPT_REQUIRE_SPARSE_CODECS();
   // r = n distinct clients: every worker sends with weight 1/n on the same streams as MARINA.
   QuadraticSpec q = heterogeneous_quadratic(5);
   RunOptions run;
@@ -31,7 +29,6 @@ TEST(PpMarina, AllClientsWithoutReplacementIsMarinaBitwise) {
 }
 
 TEST(PpMarina, IdleWorkersSendNothing) {
-  DCOPT_REQUIRE_SPARSE_CODECS();
   RunOptions run;
   run.max_rounds = 400;
   run.record_iterates = false;
@@ -70,12 +67,10 @@ TEST(PpMarina, IdleWorkersSendNothing) {
 }
 
 TEST(PpMarina, Deterministic) {
-  DCOPT_REQUIRE_SPARSE_CODECS();
   expect_deterministic("pp_marina", settings({{"codec", kRandK}}), heterogeneous_quadratic(5));
 }
 
 TEST(PpMarina, BadSettings) {
-  DCOPT_REQUIRE_SPARSE_CODECS();
   expect_invalid("pp_marina", settings({{"clients", std::int64_t{6}}}), {"clients", "<= 5"});
   expect_invalid("pp_marina", settings({{"clients", std::int64_t{0}}}), {"clients"});
   expect_invalid("pp_marina", settings({{"p", 0.0}}), {"p", "0 < p <= 1"});

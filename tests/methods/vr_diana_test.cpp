@@ -16,13 +16,11 @@ QuadraticSpec small_problem() {
 }
 
 TEST(VrDiana, ConvergesWithTheoryStepsize) {
-  DCOPT_REQUIRE_SPARSE_CODECS();
   expect_converges("vr_diana", settings({{"codec", kRandK}, {"batch", std::int64_t{10}}}),
                    small_problem(), 200000);
 }
 
 TEST(VrDiana, OracleCounts) {
-  DCOPT_REQUIRE_SPARSE_CODECS();
   // 2b sample gradients per round, plus a full pass (m) on the shared refresh rounds.
   RunOptions run;
   run.max_rounds = 400;
@@ -44,12 +42,10 @@ TEST(VrDiana, OracleCounts) {
 }
 
 TEST(VrDiana, Deterministic) {
-  DCOPT_REQUIRE_SPARSE_CODECS();
   expect_deterministic("vr_diana", settings({{"codec", kRandK}}), small_problem());
 }
 
 TEST(VrDiana, BadSettings) {
-  DCOPT_REQUIRE_SPARSE_CODECS();
   expect_invalid("vr_diana", settings({{"batch", std::int64_t{41}}}), {"batch", "<= 40", "m"});
   expect_invalid("vr_diana", settings({{"p", 2.0}}), {"p", "0 < p <= 1"});
   expect_invalid("vr_diana", settings({{"codec", std::string("topk:k=1")}}), {"topk", "biased"});

@@ -8,13 +8,11 @@ namespace {
 const std::string kRandK = "randk:k=2,precision=64";
 
 TEST(VrMarina, ConvergesWithTheoryStepsize) {
-  DCOPT_REQUIRE_SPARSE_CODECS();
   expect_converges("vr_marina", settings({{"codec", kRandK}, {"batch", std::int64_t{4}}}),
                    heterogeneous_quadratic(5), 200000);
 }
 
 TEST(VrMarina, FullBatchIsMarina) {
-  DCOPT_REQUIRE_SPARSE_CODECS();
   // b' = m without replacement: the minibatch difference is the full-gradient difference (summed
   // in another order, hence round-off only), with the same coin and codec streams.
   QuadraticSpec q = heterogeneous_quadratic(5);
@@ -27,7 +25,6 @@ TEST(VrMarina, FullBatchIsMarina) {
 }
 
 TEST(VrMarina, OracleCounts) {
-  DCOPT_REQUIRE_SPARSE_CODECS();
   RunOptions run;
   run.max_rounds = 300;
   run.record_iterates = false;
@@ -55,7 +52,6 @@ TEST(VrMarina, OracleCounts) {
 }
 
 TEST(VrMarinaOnline, ConvergesOnInterpolatingProblem) {
-  DCOPT_REQUIRE_SPARSE_CODECS();
   // Sampled gradients have variance sigma^2 > 0 except where every grad f_ij vanishes: only an
   // interpolating problem lets the online method reach 1e-10 (Thm 3.2's sigma^2/(nb) floor is 0).
   expect_converges(
@@ -65,7 +61,6 @@ TEST(VrMarinaOnline, ConvergesOnInterpolatingProblem) {
 }
 
 TEST(VrMarinaOnline, OracleCounts) {
-  DCOPT_REQUIRE_SPARSE_CODECS();
   RunOptions run;
   run.max_rounds = 300;
   run.record_iterates = false;
@@ -82,14 +77,12 @@ TEST(VrMarinaOnline, OracleCounts) {
 }
 
 TEST(VrMarina, Deterministic) {
-  DCOPT_REQUIRE_SPARSE_CODECS();
   expect_deterministic("vr_marina", settings({{"codec", kRandK}}), heterogeneous_quadratic(5));
   expect_deterministic("vr_marina_online", settings({{"codec", kRandK}}),
                        interpolating_quadratic(5));
 }
 
 TEST(VrMarina, BadSettings) {
-  DCOPT_REQUIRE_SPARSE_CODECS();
   expect_invalid("vr_marina", settings({{"batch", std::int64_t{41}}}), {"batch", "<= 40", "m"});
   expect_invalid("vr_marina", settings({{"batch", std::int64_t{0}}}), {"batch", "1 <= batch"});
   expect_invalid("vr_marina", settings({{"p", -0.1}}), {"p", "0 < p <= 1"});

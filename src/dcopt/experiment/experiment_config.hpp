@@ -39,7 +39,8 @@ struct StopConfig {
   std::optional<double> target;
   /// Wall-clock seconds per method (init and rounds, metric evaluations excluded).
   std::optional<double> wall_budget_s;
-  /// Metrics (and the target, bits and wall-clock rules) are evaluated every eval_every rounds.
+  /// Metrics (and the target and wall-clock rules) are evaluated every eval_every rounds, at
+  /// the final round and at the round that spends max_bits_per_worker (checked every round).
   std::uint64_t eval_every = 1;
 };
 

@@ -34,7 +34,9 @@ const char* to_string(RunStatus s);
 struct MethodResult {
   std::string label;
   std::string name;
-  std::string codec;  ///< canonical spec of the `codec` setting, "default" if not given
+  /// Canonical spec of the workers' codec (Method::codec()): the `codec` setting, else the
+  /// method's default codec; for dense methods (gd, gda, eg, eg_vr) the identity at `precision`.
+  std::string codec;
   RunStatus status = RunStatus::max_rounds;
   std::uint64_t rounds = 0;  ///< rounds run
   MetricRow final_row;

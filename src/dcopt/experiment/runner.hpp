@@ -2,12 +2,16 @@
 // The experiment runner: the SPMD program every worker runs. It runs the configured methods one
 // after another on the same problem, data split and seed: build (per worker), init (its cost
 // reported separately), then rounds, with the metrics evaluated at round 0, every eval_every
-// rounds and at the final round. Stopping rules and divergence are decided collectively (from
-// the values of one allreduce), so every worker stops at the same round.
+// rounds, at the final round and at the round that spends the bit budget. Stopping rules and
+// divergence are decided collectively (from the values of one allreduce), so every worker stops
+// at the same round.
 //
 //   * max_rounds: checked every round.
-//   * target, max_bits_per_worker, wall_budget_s, divergence: checked when the metrics are
-//     evaluated (they need a collective); use eval_every = 1 for the exact round.
+//   * max_bits_per_worker: checked every round (one 8-byte allreduce of the cumulative uplink,
+//     not metered as method traffic), so a method stops at the exact round that spends the
+//     budget, whatever eval_every is; that round gets a metrics row.
+//   * target, wall_budget_s, divergence: checked when the metrics are evaluated (they need the
+//     metrics' collective); use eval_every = 1 for the exact round.
 //   * divergence: a non-finite iterate or metric, or the primary metric above 1e12 times its
 //     round-0 value. The method ends with status `diverged`; the next method runs.
 #include "dcopt/experiment/experiment_config.hpp"

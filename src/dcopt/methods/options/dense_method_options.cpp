@@ -14,7 +14,11 @@ MethodOptions read_dense_method_options(const Settings& s, const std::string& me
                           " for a compressed variant (valid here: "
                           "precision, server_codec, gamma, gamma_multiplier)");
   }
-  return read_method_options(s, "identity");
+  MethodOptions o = read_method_options(s, "identity");
+  // What the devices send is the identity at `precision`: the codec column must say so (the
+  // "identity" default would report 32 bits at precision = 64).
+  o.codec = o.dense;
+  return o;
 }
 
 }  // namespace dcopt
