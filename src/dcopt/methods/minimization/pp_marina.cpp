@@ -3,50 +3,73 @@
 #include <algorithm>
 #include <cmath>
 
-#include "dcopt/core/error.hpp"
 #include "dcopt/methods/estimators/marina_estimator.hpp"
 #include "dcopt/methods/minimization/plain_step_method.hpp"
 #include "dcopt/methods/options/codec_requirements.hpp"
 #include "dcopt/methods/options/method_options.hpp"
 
 namespace dcopt {
+namespace {
+
+struct PpMarinaSettings {
+  MethodOptions opt;
+  MarinaSpec spec;
+  double omega = 0;
+
+  PpMarinaSettings(const Settings& s, const EstimatorSetup& e)
+      : opt(read_method_options(s, "randk:k=1")) {
+    const auto n = static_cast<std::size_t>(e.workers);
+    CompressorProperties q =
+        require_unbiased(s, *opt.codec, e.dim, "PP-MARINA", "Thm 4.1 needs E[Q(x)] = x");
+    omega = q.omega;
+    spec.codec = opt.codec;
+    spec.dense = opt.dense;
+    spec.server = opt.server;
+    spec.clients = read_count(s, "clients", (n + 1) / 2, n, "workers n");
+    spec.sampling = s.choice("sampling", "with_replacement",
+                             {"with_replacement", "without_replacement"}) == "with_replacement"
+                        ? ClientSampling::with_replacement
+                        : ClientSampling::without_replacement;
+    const double r = static_cast<double>(spec.clients);
+    spec.p = read_probability(
+        s, "p", std::min(1.0, q.expected_density * r / (static_cast<double>(e.dim) * n)));
+  }
+};
+
+}  // namespace
 
 std::unique_ptr<Method> make_pp_marina(const Settings& s, const MinimizationSetup& setup) {
   const ProblemConstants& c = setup.constants;
-  const auto n = static_cast<std::size_t>(c.workers);
-  MethodOptions opt = read_method_options(s, "randk:k=1");
-  CompressorProperties q =
-      require_unbiased(s, *opt.codec, c.dim, "PP-MARINA", "Thm 4.1 needs E[Q(x)] = x");
-  MarinaSpec spec;
-  spec.codec = opt.codec;
-  spec.dense = opt.dense;
-  spec.server = opt.server;
-  spec.clients = read_count(s, "clients", (n + 1) / 2, n, "workers n");
-  spec.sampling = s.choice("sampling", "with_replacement",
-                           {"with_replacement", "without_replacement"}) == "with_replacement"
-                      ? ClientSampling::with_replacement
-                      : ClientSampling::without_replacement;
-  const double r = static_cast<double>(spec.clients);
-  spec.p = read_probability(
-      s, "p", std::min(1.0, q.expected_density * r / (static_cast<double>(c.dim) * n)));
-  const double p = spec.p;
+  const PpMarinaSettings m(s, c.estimator_setup());
+  const double p = m.spec.p, r = static_cast<double>(m.spec.clients);
   const auto theory = c.theory(
-      [&] { return 1.0 / (c.L_tilde * (1.0 + std::sqrt((1.0 - p) * (1.0 + q.omega) / (p * r)))); });
-  const double gamma = opt.stepsize(theory);
+      [&] { return 1.0 / (c.L_tilde * (1.0 + std::sqrt((1.0 - p) * (1.0 + m.omega) / (p * r)))); });
+  const double gamma = m.opt.stepsize(theory);
   PlainStepDescription d{
       "pp_marina",
-      opt.codec->spec(),
+      m.opt.codec->spec(),
       {{"gamma", gamma},
        {"gamma_theory", unknown_if_none(theory)},
        {"p", p},
-       {"omega", q.omega},
+       {"omega", m.omega},
        {"L", c.L_tilde},
        {"clients", r},
-       {"with_replacement", spec.sampling == ClientSampling::with_replacement ? 1.0 : 0.0}}};
+       {"with_replacement", m.spec.sampling == ClientSampling::with_replacement ? 1.0 : 0.0}}};
   StreamPlan streams;
-  auto est = std::make_unique<MarinaEstimator<double>>(spec, c.dim, c.workers, streams);
+  auto est = std::make_unique<MarinaEstimator<double>>(m.spec, c.dim, c.workers, streams);
   return std::make_unique<PlainStepMethod>(std::move(d), setup.objective, setup.x0, gamma,
                                            std::move(est));
 }
+
+template <class T>
+std::unique_ptr<GradientEstimator<T>> make_pp_marina_estimator(const Settings& s,
+                                                               const EstimatorSetup& e,
+                                                               StreamPlan& streams) {
+  const PpMarinaSettings m(s, e);
+  return std::make_unique<MarinaEstimator<T>>(m.spec, e.dim, e.workers, streams);
+}
+
+template std::unique_ptr<GradientEstimator<double>> make_pp_marina_estimator<double>(
+    const Settings&, const EstimatorSetup&, StreamPlan&);
 
 }  // namespace dcopt

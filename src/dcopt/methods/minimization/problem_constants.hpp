@@ -3,6 +3,7 @@
 #include <cstddef>
 #include <optional>
 
+#include "dcopt/methods/estimators/estimator_setup.hpp"
 #include "dcopt/methods/worker_context.hpp"
 #include "dcopt/problems/objective.hpp"
 
@@ -40,6 +41,9 @@ struct ProblemConstants {
 
   /// formula() when the smoothness constants are known, nullopt otherwise: a theory stepsize
   /// that MethodOptions::stepsize turns into a clear error if the user gave none.
+  /// What the estimators need of these constants.
+  EstimatorSetup estimator_setup() const { return {dim, workers, m_min, m_max}; }
+
   template <class F>
   std::optional<double> theory(F formula) const {
     if (!smoothness_known) return std::nullopt;

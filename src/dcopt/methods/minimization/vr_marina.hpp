@@ -22,12 +22,27 @@
 #include <memory>
 
 #include "dcopt/core/settings.hpp"
+#include "dcopt/methods/blocks/stream_plan.hpp"
+#include "dcopt/methods/estimators/estimator_setup.hpp"
+#include "dcopt/methods/estimators/gradient_estimator.hpp"
 #include "dcopt/methods/method.hpp"
 #include "dcopt/methods/minimization/minimization_setup.hpp"
 
 namespace dcopt {
 
 std::unique_ptr<Method> make_vr_marina(const Settings& s, const MinimizationSetup& setup);
+/// The estimator alone, for any update rule (a network's optimizer): the same settings
+/// minus the stepsize keys.
+template <class T>
+std::unique_ptr<GradientEstimator<T>> make_vr_marina_estimator(const Settings& s,
+                                                               const EstimatorSetup& e,
+                                                               StreamPlan& streams);
 std::unique_ptr<Method> make_vr_marina_online(const Settings& s, const MinimizationSetup& setup);
+/// The estimator alone, for any update rule (a network's optimizer): the same settings
+/// minus the stepsize keys.
+template <class T>
+std::unique_ptr<GradientEstimator<T>> make_vr_marina_online_estimator(const Settings& s,
+                                                                      const EstimatorSetup& e,
+                                                                      StreamPlan& streams);
 
 }  // namespace dcopt
