@@ -249,29 +249,31 @@ TEST_P(CodecContract, FloatInputEncodesToTheBytesOfItsDoubleCopy) {
 }
 
 TEST_P(CodecContract, FloatInputIsValidatedLikeDouble) {
-  // An infinite entry (exactly representable in both types): either both encodings throw the
-  // same InvalidArgument, or both succeed with the same bytes.
-  auto x = make_vector(40, Shape::gaussian, 16);
-  std::vector<float> xf(x.begin(), x.end());
-  std::vector<double> xd(xf.begin(), xf.end());
-  xf[3] = -std::numeric_limits<float>::infinity();
-  xd[3] = -std::numeric_limits<double>::infinity();
-  std::string err_d, err_f;
-  Message md, mf;
-  try {
-    Rng rng(17, Purpose::compressor, 0, 0);
-    md = codec->encode(std::span<const double>(xd), rng);
-  } catch (const InvalidArgument& e) {
-    err_d = e.what();
+  // A non-finite entry: either both encodings throw the same InvalidArgument, or both succeed
+  // with the same bytes (the double input is the exact copy of the float one, NaN included).
+  for (float bad :
+       {-std::numeric_limits<float>::infinity(), std::numeric_limits<float>::quiet_NaN()}) {
+    const auto x = make_vector(40, Shape::gaussian, 16);
+    std::vector<float> xf(x.begin(), x.end());
+    xf[3] = bad;
+    const std::vector<double> xd(xf.begin(), xf.end());
+    std::string err_d, err_f;
+    Message md, mf;
+    try {
+      Rng rng(17, Purpose::compressor, 0, 0);
+      md = codec->encode(std::span<const double>(xd), rng);
+    } catch (const InvalidArgument& e) {
+      err_d = e.what();
+    }
+    try {
+      Rng rng(17, Purpose::compressor, 0, 0);
+      mf = codec->encode(std::span<const float>(xf), rng);
+    } catch (const InvalidArgument& e) {
+      err_f = e.what();
+    }
+    EXPECT_EQ(err_f, err_d) << bad;
+    EXPECT_EQ(mf.bytes, md.bytes) << bad;
   }
-  try {
-    Rng rng(17, Purpose::compressor, 0, 0);
-    mf = codec->encode(std::span<const float>(xf), rng);
-  } catch (const InvalidArgument& e) {
-    err_f = e.what();
-  }
-  EXPECT_EQ(err_f, err_d);
-  EXPECT_EQ(mf.bytes, md.bytes);
 }
 
 // Decoding into a float accumulator computes each update in double and rounds once: from zero

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstring>
 #include <sstream>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -150,25 +151,42 @@ class Int8 final : public CodecOf<Int8> {
   float block_scale(std::span<const T> x, std::size_t lo, std::size_t n, std::size_t b) const {
     // Magnitudes compared as integers: for non-negative doubles the bit patterns order like the
     // values, and inf/NaN patterns exceed every finite one, so one max also detects them. Four
-    // independent maxima keep the loop from waiting on one compare chain. A float entry is
-    // widened first (exactly), so float and double inputs give the same scale.
+    // independent maxima keep the loop from waiting on one compare chain.
     const T* p = x.data() + lo;
-    constexpr std::uint64_t kAbs = ~(std::uint64_t{1} << 63);
-    std::uint64_t mb[4] = {0, 0, 0, 0};
-    std::size_t j = 0;
-    for (; j + 4 <= n; j += 4) {
-      for (unsigned k = 0; k < 4; ++k) {
-        std::uint64_t a = std::bit_cast<std::uint64_t>(static_cast<double>(p[j + k])) & kAbs;
-        mb[k] = a > mb[k] ? a : mb[k];
+    double m;
+    if constexpr (std::is_same_v<T, float>) {
+      // The same maximum over the float's own bit patterns (exact, so the scale equals that of
+      // the double copy): masked patterns fit a signed int32, which SSE2 compares 4 at a time
+      // (widening each entry to double first costs 1.5x the time of the whole loop).
+      std::int32_t mb[8] = {};
+      std::size_t j = 0;
+      for (; j + 8 <= n; j += 8) {
+        for (unsigned k = 0; k < 8; ++k) {
+          mb[k] = std::max(mb[k], std::bit_cast<std::int32_t>(p[j + k]) & 0x7FFF'FFFF);
+        }
       }
+      for (; j < n; ++j) mb[0] = std::max(mb[0], std::bit_cast<std::int32_t>(p[j]) & 0x7FFF'FFFF);
+      const std::int32_t max_bits = *std::max_element(mb, mb + 8);
+      if (max_bits >= std::bit_cast<std::int32_t>(HUGE_VALF)) require_finite_input(x, "int8");
+      m = static_cast<double>(std::bit_cast<float>(max_bits));
+    } else {
+      constexpr std::uint64_t kAbs = ~(std::uint64_t{1} << 63);
+      std::uint64_t mb[4] = {0, 0, 0, 0};
+      std::size_t j = 0;
+      for (; j + 4 <= n; j += 4) {
+        for (unsigned k = 0; k < 4; ++k) {
+          std::uint64_t a = std::bit_cast<std::uint64_t>(p[j + k]) & kAbs;
+          mb[k] = a > mb[k] ? a : mb[k];
+        }
+      }
+      for (; j < n; ++j) {
+        std::uint64_t a = std::bit_cast<std::uint64_t>(p[j]) & kAbs;
+        mb[0] = a > mb[0] ? a : mb[0];
+      }
+      const std::uint64_t max_bits = std::max(std::max(mb[0], mb[1]), std::max(mb[2], mb[3]));
+      if (max_bits >= std::bit_cast<std::uint64_t>(HUGE_VAL)) require_finite_input(x, "int8");
+      m = std::bit_cast<double>(max_bits);
     }
-    for (; j < n; ++j) {
-      std::uint64_t a = std::bit_cast<std::uint64_t>(static_cast<double>(p[j])) & kAbs;
-      mb[0] = a > mb[0] ? a : mb[0];
-    }
-    const std::uint64_t max_bits = std::max(std::max(mb[0], mb[1]), std::max(mb[2], mb[3]));
-    if (max_bits >= std::bit_cast<std::uint64_t>(HUGE_VAL)) require_finite_input(x, "int8");
-    const double m = std::bit_cast<double>(max_bits);
     if (m != 0.0 && (m < static_cast<double>(FLT_MIN) || m > static_cast<double>(FLT_MAX))) {
       std::ostringstream msg;
       msg << "codec '" << spec() << "': block " << b << " (entries " << lo << ".." << lo + n - 1
