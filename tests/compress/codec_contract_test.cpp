@@ -5,6 +5,9 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdint>
+#include <limits>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -222,6 +225,118 @@ TEST_P(CodecContract, CorruptedMessagesNeverCrash) {
     EXPECT_THROW(codec->decode(bad, out, Rng(12, Purpose::compressor, 0, 0)), DecodeError);
   }
   SUCCEED() << rejected << " of 300 corrupted messages rejected";
+}
+
+// The float path (compressor.hpp): a float vector is read as double, so it encodes to exactly
+// the bytes of its double copy with the same stream, whichever codec.
+TEST_P(CodecContract, FloatInputEncodesToTheBytesOfItsDoubleCopy) {
+  for (std::size_t d : {1u, 7u, 100u, 1000u}) {
+    for (Shape s : {Shape::gaussian, Shape::heavy_tailed, Shape::zeros_and_powers}) {
+      const auto x = make_vector(d, s, 14);
+      const std::vector<float> xf(x.begin(), x.end());
+      const std::vector<double> xd(xf.begin(), xf.end());  // exact copy of the float values
+      Rng rd(15, Purpose::compressor, 0, d);
+      Rng rf(15, Purpose::compressor, 0, d);
+      const Message md = codec->encode(std::span<const double>(xd), rd);
+      const Message mf = codec->encode(std::span<const float>(xf), rf);
+      ASSERT_EQ(mf.bytes, md.bytes) << "d=" << d << " shape " << int(s);
+      ASSERT_EQ(mf.bits, md.bits);
+      ASSERT_EQ(mf.header_bits, md.header_bits);
+      // Both streams were consumed alike (randk_shared's receiver relies on this).
+      ASSERT_EQ(rf.next_u64(), rd.next_u64());
+    }
+  }
+}
+
+TEST_P(CodecContract, FloatInputIsValidatedLikeDouble) {
+  // A non-finite entry: either both encodings throw the same InvalidArgument, or both succeed
+  // with the same bytes (the double input is the exact copy of the float one, NaN included).
+  for (float bad :
+       {-std::numeric_limits<float>::infinity(), std::numeric_limits<float>::quiet_NaN()}) {
+    const auto x = make_vector(40, Shape::gaussian, 16);
+    std::vector<float> xf(x.begin(), x.end());
+    xf[3] = bad;
+    const std::vector<double> xd(xf.begin(), xf.end());
+    std::string err_d, err_f;
+    Message md, mf;
+    try {
+      Rng rng(17, Purpose::compressor, 0, 0);
+      md = codec->encode(std::span<const double>(xd), rng);
+    } catch (const InvalidArgument& e) {
+      err_d = e.what();
+    }
+    try {
+      Rng rng(17, Purpose::compressor, 0, 0);
+      mf = codec->encode(std::span<const float>(xf), rng);
+    } catch (const InvalidArgument& e) {
+      err_f = e.what();
+    }
+    EXPECT_EQ(err_f, err_d) << bad;
+    EXPECT_EQ(mf.bytes, md.bytes) << bad;
+  }
+}
+
+// Decoding into a float accumulator computes each update in double and rounds once: from zero
+// it is the float rounding of the double decode; with a scale, float(acc + scale * value).
+TEST_P(CodecContract, FloatAccumulatorGetsTheRoundedDoubleDecode) {
+  for (std::size_t d : {1u, 7u, 100u, 1000u}) {
+    for (Shape s : {Shape::gaussian, Shape::heavy_tailed, Shape::zeros_and_powers}) {
+      const auto x = make_vector(d, s, 18);
+      Rng rng(19, Purpose::compressor, 0, d);
+      const Message m = codec->encode(x, rng);
+      std::vector<double> out(d, 0.0);
+      codec->decode(m.bytes, out, Rng(19, Purpose::compressor, 0, d));
+      std::vector<float> outf(d, 1.0f);
+      codec->decode(m.bytes, std::span<float>(outf), Rng(19, Purpose::compressor, 0, d));
+      for (std::size_t i = 0; i < d; ++i) {
+        ASSERT_EQ(outf[i], static_cast<float>(out[i])) << "entry " << i << " d=" << d;
+      }
+      std::vector<float> acc(d, 1.0f);
+      codec->decode_add(m.bytes, -2.0, std::span<float>(acc), Rng(19, Purpose::compressor, 0, d));
+      for (std::size_t i = 0; i < d; ++i) {
+        ASSERT_EQ(acc[i], static_cast<float>(1.0 + -2.0 * out[i])) << "entry " << i;
+      }
+      // Malformed input is rejected into a float accumulator too, which stays untouched.
+      if (m.bytes.size() > 1) {
+        std::vector<std::uint8_t> cut(m.bytes.begin(), m.bytes.end() - 1);
+        std::vector<float> untouched(d, 3.0f);
+        EXPECT_THROW(codec->decode_add(cut, 1.0, std::span<float>(untouched),
+                                       Rng(19, Purpose::compressor, 0, d)),
+                     DecodeError);
+        for (float v : untouched) ASSERT_EQ(v, 3.0f);
+      }
+    }
+  }
+}
+
+// encode(x, rng, out) overwrites every field of `out` and writes into its storage: with enough
+// capacity the buffer is not reallocated (same data pointer), whatever was in it before.
+TEST_P(CodecContract, EncodeIntoAReusedMessageOverwritesItInPlace) {
+  Message reused;
+  reused.bytes.assign(3, 0xEE);
+  reused.bytes.reserve(1 << 16);
+  reused.bits = 12345;
+  reused.header_bits = 999;
+  const std::uint8_t* storage = reused.bytes.data();
+  for (std::size_t d : {1000u, 7u, 100u}) {  // shrinking and growing within the capacity
+    for (int as_float = 0; as_float < 2; ++as_float) {
+      const auto x = make_vector(d, Shape::heavy_tailed, 20);
+      const std::vector<float> xf(x.begin(), x.end());
+      Rng r1(21, Purpose::compressor, 0, d), r2(21, Purpose::compressor, 0, d);
+      Message fresh;
+      if (as_float) {
+        fresh = codec->encode(std::span<const float>(xf), r1);
+        codec->encode(std::span<const float>(xf), r2, reused);
+      } else {
+        fresh = codec->encode(x, r1);
+        codec->encode(x, r2, reused);
+      }
+      ASSERT_EQ(reused.bytes, fresh.bytes) << "d=" << d;
+      ASSERT_EQ(reused.bits, fresh.bits);
+      ASSERT_EQ(reused.header_bits, fresh.header_bits);
+      ASSERT_EQ(reused.bytes.data(), storage) << "the message buffer was reallocated, d=" << d;
+    }
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(AllCodecs, CodecContract, ::testing::ValuesIn(all_example_specs()),

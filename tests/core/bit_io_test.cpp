@@ -119,5 +119,35 @@ TEST(BitIo, BitsForIndex) {
   EXPECT_EQ(bits_for_index(1u << 20), 20u);
 }
 
+TEST(BitIo, WriterReusesTheCallersBuffer) {
+  // The old contents are discarded, the storage is kept and handed back by take(): writing a
+  // message no larger than the buffer's capacity does not reallocate.
+  std::vector<std::uint8_t> buf(100, 0xAB);
+  buf.reserve(256);
+  const std::uint8_t* storage = buf.data();
+  BitWriter w(std::move(buf));
+  EXPECT_EQ(w.bits(), 0u);
+  w.reserve_bits(8 * 200);
+  w.write(0x1234, 16);
+  w.write_bit(true);
+  w.align_byte();
+  std::span<std::uint8_t> more = w.append_bytes(150);
+  for (std::uint8_t& b : more) b = 7;
+  w.write(3, 2);
+  EXPECT_EQ(w.bits(), 24u + 8 * 150 + 2);
+  std::vector<std::uint8_t> out = w.take();
+  EXPECT_EQ(out.data(), storage) << "the caller's storage must be reused";
+  ASSERT_EQ(out.size(), 3u + 150 + 1);
+  EXPECT_EQ(out[0], 0x34);
+  EXPECT_EQ(out[1], 0x12);
+  EXPECT_EQ(out[2], 0x01);
+  EXPECT_EQ(out[3], 7);
+  EXPECT_EQ(out[153], 3);
+  // The writer is empty again and produces a fresh stream.
+  EXPECT_EQ(w.bits(), 0u);
+  w.write(0xFF, 8);
+  EXPECT_EQ(w.take(), (std::vector<std::uint8_t>{0xFF}));
+}
+
 }  // namespace
 }  // namespace dcopt

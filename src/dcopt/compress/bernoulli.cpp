@@ -1,8 +1,10 @@
 #include "dcopt/compress/bernoulli.hpp"
 
 #include <charconv>
+#include <utility>
 
 #include "dcopt/compress/codec_header.hpp"
+#include "dcopt/compress/codec_of.hpp"
 #include "dcopt/compress/exact_payload.hpp"
 
 namespace dcopt {
@@ -10,7 +12,7 @@ namespace {
 
 constexpr const char* p_valid = "a probability with 0 < p <= 1 (required)";
 
-class Bernoulli final : public Compressor {
+class Bernoulli final : public CodecOf<Bernoulli> {
  public:
   Bernoulli(double p, Precision precision) : p_(p), precision_(precision) {}
   std::string name() const override { return "bernoulli"; }
@@ -31,26 +33,28 @@ class Bernoulli final : public Compressor {
     p.deterministic = p_ == 1.0;
     return p;
   }
-  Message encode(std::span<const double> x, Rng& rng) const override {
+  template <class T>
+  void encode_as(std::span<const T> x, Rng& rng, Message& out) const {
     const bool send = rng.bernoulli(p_);
-    BitWriter w;
+    BitWriter w(std::move(out.bytes));
     w.reserve_bits(81 + (send ? x.size() * precision_bits(precision_) : 0));
     const std::uint64_t header = write_header(w, id(), x.size());
     w.write_bit(send);
     if (send) {
-      for (double v : x) write_value(w, v / p_, precision_);
+      for (T v : x) write_value(w, static_cast<double>(v) / p_, precision_);
     }
-    return finish_message(w, header);
+    finish_message(w, header, out);
   }
-  void decode_add(std::span<const std::uint8_t> bytes, double scale, std::span<double> acc,
-                  Rng) const override {
+  template <class T>
+  void decode_add_as(std::span<const std::uint8_t> bytes, double scale, std::span<T> acc,
+                     Rng) const {
     BitReader r(bytes);
     read_header(r, id(), acc.size());
     const bool sent = r.read_bit("sent flag");
     const std::uint64_t payload = sent ? acc.size() * std::uint64_t{precision_bits(precision_)} : 0;
     require_exact_payload(r, bytes, payload, "values");
     if (sent) {
-      for (double& a : acc) a += scale * read_value(r, precision_, "value");
+      for (T& a : acc) accumulate(a, scale * read_value(r, precision_, "value"));
     }
     r.expect_end("values");
   }

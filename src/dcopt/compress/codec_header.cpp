@@ -60,12 +60,10 @@ void require_bits(const BitReader& r, std::uint64_t bits, const char* what) {
   }
 }
 
-Message finish_message(BitWriter& w, std::uint64_t header_bits) {
-  Message m;
-  m.bits = w.bits();
-  m.header_bits = header_bits;
-  m.bytes = w.take();
-  return m;
+void finish_message(BitWriter& w, std::uint64_t header_bits, Message& out) {
+  out.bits = w.bits();
+  out.header_bits = header_bits;
+  out.bytes = w.take();
 }
 
 }  // namespace dcopt

@@ -47,7 +47,8 @@ inline double wire_round(double v, Precision p) {
 /// that a truncated message leaves the accumulator unchanged).
 void require_bits(const BitReader& r, std::uint64_t bits, const char* what);
 
-/// Finishes a message: bytes from the writer, exact bit count, header bits.
-Message finish_message(BitWriter& w, std::uint64_t header_bits);
+/// Finishes a message into `out` (overwriting it): the writer's bytes (with their storage, so a
+/// writer built from out's previous buffer hands it back), the exact bit count, header bits.
+void finish_message(BitWriter& w, std::uint64_t header_bits, Message& out);
 
 }  // namespace dcopt

@@ -64,17 +64,36 @@ class Compressor {
   virtual CodecId id() const = 0;
   virtual CompressorProperties properties(std::size_t d) const = 0;
 
-  /// Encode x. Deterministic given (x, rng state).
-  virtual Message encode(std::span<const double> x, Rng& rng) const = 0;
+  /// Encode x into `out`, overwriting it entirely (bytes, bits, header_bits). Deterministic
+  /// given (x, rng state). `out.bytes`' storage is reused: when its capacity suffices for the
+  /// message, encode does not allocate for it, so a caller that keeps one Message per exchange
+  /// slot encodes without touching the heap in steady state. If encode throws, `out` is left
+  /// valid but unspecified.
+  ///
+  /// Element types: a float vector is read entry by entry as double (exact) and encoded by the
+  /// same arithmetic, so its bytes equal those of its double copy with the same rng; one wire
+  /// format serves both, and the receiver need not know the sender's element type.
+  virtual void encode(std::span<const double> x, Rng& rng, Message& out) const = 0;
+  virtual void encode(std::span<const float> x, Rng& rng, Message& out) const = 0;
 
   /// acc += scale * Q(x) for the message's Q(x). acc.size() is the dimension the receiver
   /// expects; a message for another dimension is rejected. `shared` is a fresh copy of the
-  /// stream the sender's encode() started from (see the header comment).
+  /// stream the sender's encode() started from (see the header comment). Each update is computed
+  /// in double; a float accumulator stores the rounded result, acc[j] = float(acc[j] + scale *
+  /// value_j), so decoding into a zero float vector gives the float rounding of the double
+  /// decode.
   virtual void decode_add(std::span<const std::uint8_t> bytes, double scale, std::span<double> acc,
                           Rng shared) const = 0;
+  virtual void decode_add(std::span<const std::uint8_t> bytes, double scale, std::span<float> acc,
+                          Rng shared) const = 0;
+
+  /// Convenience: encode into a new Message (allocates its bytes).
+  Message encode(std::span<const double> x, Rng& rng) const;
+  Message encode(std::span<const float> x, Rng& rng) const;
 
   /// out = Q(x). Implemented via decode_add.
   void decode(std::span<const std::uint8_t> bytes, std::span<double> out, Rng shared) const;
+  void decode(std::span<const std::uint8_t> bytes, std::span<float> out, Rng shared) const;
 };
 
 using CompressorPtr = std::shared_ptr<const Compressor>;

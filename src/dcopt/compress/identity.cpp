@@ -2,8 +2,11 @@
 
 #include <bit>
 #include <cstring>
+#include <type_traits>
+#include <utility>
 
 #include "dcopt/compress/codec_header.hpp"
+#include "dcopt/compress/codec_of.hpp"
 #include "dcopt/core/error.hpp"
 
 namespace dcopt {
@@ -12,7 +15,7 @@ namespace {
 static_assert(std::endian::native == std::endian::little,
               "the identity codec's block copy assumes a little-endian host (the wire is LE)");
 
-class Identity final : public Compressor {
+class Identity final : public CodecOf<Identity> {
  public:
   explicit Identity(Precision p) : precision_(p) {}
   std::string name() const override { return "identity"; }
@@ -29,24 +32,38 @@ class Identity final : public Compressor {
     p.deterministic = true;
     return p;
   }
-  Message encode(std::span<const double> x, Rng&) const override {
-    BitWriter w;
+  template <class T>
+  void encode_as(std::span<const T> x, Rng&, Message& m) const {
+    BitWriter w(std::move(m.bytes));
     w.reserve_bits(64 + x.size() * precision_bits(precision_));
     std::uint64_t header = write_header(w, id(), x.size());
     // The header is whole bytes, so the values are a byte-aligned little-endian block.
     std::span<std::uint8_t> out = w.append_bytes(x.size() * precision_bits(precision_) / 8);
     if (precision_ == Precision::fp32) {
-      for (std::size_t i = 0; i < x.size(); ++i) {
-        const float v = static_cast<float>(x[i]);
-        std::memcpy(out.data() + 4 * i, &v, 4);
+      if constexpr (std::is_same_v<T, float>) {
+        // float -> double -> float is the identity (bar the quieting of a signaling NaN, which
+        // the copy keeps as it is), so fp32 input is a block copy.
+        if (!x.empty()) std::memcpy(out.data(), x.data(), 4 * x.size());
+      } else {
+        for (std::size_t i = 0; i < x.size(); ++i) {
+          const float v = static_cast<float>(x[i]);
+          std::memcpy(out.data() + 4 * i, &v, 4);
+        }
       }
-    } else if (!x.empty()) {
-      std::memcpy(out.data(), x.data(), 8 * x.size());
+    } else if constexpr (std::is_same_v<T, double>) {
+      if (!x.empty()) std::memcpy(out.data(), x.data(), 8 * x.size());
+    } else {
+      for (std::size_t i = 0; i < x.size(); ++i) {
+        const double v = static_cast<double>(x[i]);
+        std::memcpy(out.data() + 8 * i, &v, 8);
+      }
     }
-    return finish_message(w, header);
+    finish_message(w, header, m);
   }
-  void decode_add(std::span<const std::uint8_t> bytes, double scale, std::span<double> acc,
-                  Rng) const override {
+
+  template <class T>
+  void decode_add_as(std::span<const std::uint8_t> bytes, double scale, std::span<T> acc,
+                     Rng) const {
     BitReader r(bytes);
     read_header(r, id(), acc.size());
     // Check the exact length up front so a truncated or oversized message leaves acc untouched;
@@ -63,13 +80,13 @@ class Identity final : public Compressor {
       for (std::size_t i = 0; i < acc.size(); ++i) {
         float v;
         std::memcpy(&v, in + 4 * i, 4);
-        acc[i] += scale * static_cast<double>(v);
+        accumulate(acc[i], scale * static_cast<double>(v));
       }
     } else {
       for (std::size_t i = 0; i < acc.size(); ++i) {
         double v;
         std::memcpy(&v, in + 8 * i, 8);
-        acc[i] += scale * v;
+        accumulate(acc[i], scale * v);
       }
     }
   }

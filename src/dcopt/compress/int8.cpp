@@ -6,10 +6,14 @@
 #include <cmath>
 #include <cstring>
 #include <sstream>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "dcopt/compress/codec_header.hpp"
+#include "dcopt/compress/codec_of.hpp"
 #include "dcopt/compress/quant_support.hpp"
+#include "dcopt/compress/thread_scratch.hpp"
 #include "dcopt/core/error.hpp"
 
 namespace dcopt {
@@ -21,7 +25,7 @@ constexpr std::uint64_t kMaxBlock = std::uint64_t{1} << 30;
 // x86-64.
 constexpr double kRoundMagic = 0x1.8p52;
 
-class Int8 final : public Compressor {
+class Int8 final : public CodecOf<Int8> {
  public:
   Int8(std::size_t block, bool stochastic) : block_(block), stochastic_(stochastic) {}
   std::string name() const override { return "int8"; }
@@ -47,10 +51,11 @@ class Int8 final : public Compressor {
     return p;
   }
 
-  Message encode(std::span<const double> x, Rng& rng) const override {
+  template <class T>
+  void encode_as(std::span<const T> x, Rng& rng, Message& m) const {
     const std::size_t d = x.size();
     const std::size_t nblocks = (d + block_ - 1) / block_;
-    BitWriter w;
+    BitWriter w(std::move(m.bytes));
     std::uint64_t header = write_header(w, id(), d);
     // The header, the fp32 scales (one per block) and the codes (one byte per entry) are all
     // whole bytes, so the message is sized once and each block is scaled then coded while it is
@@ -66,36 +71,39 @@ class Int8 final : public Compressor {
       const float scale = block_scale(x, lo, n, b);
       std::memcpy(scale_bytes + 4 * b, &scale, 4);
       if (scale == 0.0f) continue;  // codes stay 0
-      const double* p = x.data() + lo;
+      const T* p = x.data() + lo;
       std::int8_t* q = codes + lo;
       const double inv = 127.0 / static_cast<double>(scale);
       if (!stochastic_) {
         // |p[j]| <= scale, so |p[j] * inv| <= 127 (1 + 2^-51) after the two roundings, which
         // rounds to at most 127: no clamp needed.
         for (std::size_t j = 0; j < n; ++j) {
-          const double v = (p[j] * inv + kRoundMagic) - kRoundMagic;
+          const double v = (static_cast<double>(p[j]) * inv + kRoundMagic) - kRoundMagic;
           q[j] = static_cast<std::int8_t>(static_cast<int>(v));
         }
       } else {
         for (std::size_t j = 0; j < n; ++j) {
-          double v = std::min(127.0, std::max(-127.0, p[j] * inv));
+          double v = std::min(127.0, std::max(-127.0, static_cast<double>(p[j]) * inv));
           double fl = std::floor(v);
           int k = static_cast<int>(fl) + (bernoulli_exact(rng, v - fl) ? 1 : 0);
           q[j] = static_cast<std::int8_t>(k);
         }
       }
     }
-    return finish_message(w, header);
+    finish_message(w, header, m);
   }
 
-  void decode_add(std::span<const std::uint8_t> bytes, double scale, std::span<double> acc,
-                  Rng) const override {
+  template <class T>
+  void decode_add_as(std::span<const std::uint8_t> bytes, double scale, std::span<T> acc,
+                     Rng) const {
     BitReader r(bytes);
     const std::size_t d = acc.size();
     read_header(r, id(), d);
     const std::size_t nblocks = (d + block_ - 1) / block_;
     require_bits(r, 32 * nblocks + 8 * d, "scales and codes");
-    std::vector<double> step(nblocks);
+    Int8Scratch& scratch = thread_scratch<Int8Scratch>();
+    std::vector<double>& step = scratch.step;
+    step.resize(nblocks);
     for (std::size_t b = 0; b < nblocks; ++b) {
       float f = r.read_f32("block scale");
       if (!(f >= 0.0f && f <= FLT_MAX)) {
@@ -107,7 +115,8 @@ class Int8 final : public Compressor {
     // The codes are whole bytes at a byte boundary: read them as int8 straight from the words
     // (byte order of the words' memory image is the stream order on little-endian hosts).
     static_assert(std::endian::native == std::endian::little, "int8 decode assumes little-endian");
-    std::vector<std::uint64_t> code_words(d / 8 + 1);
+    std::vector<std::uint64_t>& code_words = scratch.code_words;
+    code_words.resize(d / 8 + 1);
     r.read_words(code_words, 8 * d, "codes");
     r.expect_end("codes");
     const auto* codes = reinterpret_cast<const std::int8_t*>(code_words.data());
@@ -124,34 +133,60 @@ class Int8 final : public Compressor {
       const std::size_t lo = b * block_, n = std::min(block_, d - lo);
       const double st = step[b];
       const std::int8_t* q = codes + lo;
-      double* a = acc.data() + lo;
-      for (std::size_t j = 0; j < n; ++j) a[j] += scale * (static_cast<double>(q[j]) * st);
+      T* a = acc.data() + lo;
+      for (std::size_t j = 0; j < n; ++j)
+        accumulate(a[j], scale * (static_cast<double>(q[j]) * st));
     }
   }
 
  private:
+  // Per-thread decode buffers (thread_scratch.hpp): the blocks' steps and the code bytes.
+  struct Int8Scratch {
+    std::vector<double> step;
+    std::vector<std::uint64_t> code_words;
+  };
+
   // The block's absmax rounded up to fp32 (validated: finite, and 0 or a normal fp32).
-  float block_scale(std::span<const double> x, std::size_t lo, std::size_t n, std::size_t b) const {
+  template <class T>
+  float block_scale(std::span<const T> x, std::size_t lo, std::size_t n, std::size_t b) const {
     // Magnitudes compared as integers: for non-negative doubles the bit patterns order like the
     // values, and inf/NaN patterns exceed every finite one, so one max also detects them. Four
     // independent maxima keep the loop from waiting on one compare chain.
-    const double* p = x.data() + lo;
-    constexpr std::uint64_t kAbs = ~(std::uint64_t{1} << 63);
-    std::uint64_t mb[4] = {0, 0, 0, 0};
-    std::size_t j = 0;
-    for (; j + 4 <= n; j += 4) {
-      for (unsigned k = 0; k < 4; ++k) {
-        std::uint64_t a = std::bit_cast<std::uint64_t>(p[j + k]) & kAbs;
-        mb[k] = a > mb[k] ? a : mb[k];
+    const T* p = x.data() + lo;
+    double m;
+    if constexpr (std::is_same_v<T, float>) {
+      // The same maximum over the float's own bit patterns (exact, so the scale equals that of
+      // the double copy): masked patterns fit a signed int32, which SSE2 compares 4 at a time
+      // (widening each entry to double first costs 1.5x the time of the whole loop).
+      std::int32_t mb[8] = {};
+      std::size_t j = 0;
+      for (; j + 8 <= n; j += 8) {
+        for (unsigned k = 0; k < 8; ++k) {
+          mb[k] = std::max(mb[k], std::bit_cast<std::int32_t>(p[j + k]) & 0x7FFF'FFFF);
+        }
       }
+      for (; j < n; ++j) mb[0] = std::max(mb[0], std::bit_cast<std::int32_t>(p[j]) & 0x7FFF'FFFF);
+      const std::int32_t max_bits = *std::max_element(mb, mb + 8);
+      if (max_bits >= std::bit_cast<std::int32_t>(HUGE_VALF)) require_finite_input(x, "int8");
+      m = static_cast<double>(std::bit_cast<float>(max_bits));
+    } else {
+      constexpr std::uint64_t kAbs = ~(std::uint64_t{1} << 63);
+      std::uint64_t mb[4] = {0, 0, 0, 0};
+      std::size_t j = 0;
+      for (; j + 4 <= n; j += 4) {
+        for (unsigned k = 0; k < 4; ++k) {
+          std::uint64_t a = std::bit_cast<std::uint64_t>(p[j + k]) & kAbs;
+          mb[k] = a > mb[k] ? a : mb[k];
+        }
+      }
+      for (; j < n; ++j) {
+        std::uint64_t a = std::bit_cast<std::uint64_t>(p[j]) & kAbs;
+        mb[0] = a > mb[0] ? a : mb[0];
+      }
+      const std::uint64_t max_bits = std::max(std::max(mb[0], mb[1]), std::max(mb[2], mb[3]));
+      if (max_bits >= std::bit_cast<std::uint64_t>(HUGE_VAL)) require_finite_input(x, "int8");
+      m = std::bit_cast<double>(max_bits);
     }
-    for (; j < n; ++j) {
-      std::uint64_t a = std::bit_cast<std::uint64_t>(p[j]) & kAbs;
-      mb[0] = a > mb[0] ? a : mb[0];
-    }
-    const std::uint64_t max_bits = std::max(std::max(mb[0], mb[1]), std::max(mb[2], mb[3]));
-    if (max_bits >= std::bit_cast<std::uint64_t>(HUGE_VAL)) require_finite_input(x, "int8");
-    const double m = std::bit_cast<double>(max_bits);
     if (m != 0.0 && (m < static_cast<double>(FLT_MIN) || m > static_cast<double>(FLT_MAX))) {
       std::ostringstream msg;
       msg << "codec '" << spec() << "': block " << b << " (entries " << lo << ".." << lo + n - 1

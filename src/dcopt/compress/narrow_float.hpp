@@ -15,10 +15,13 @@
 #include <cstdint>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "dcopt/compress/codec_header.hpp"
+#include "dcopt/compress/codec_of.hpp"
 #include "dcopt/compress/compressor.hpp"
+#include "dcopt/compress/thread_scratch.hpp"
 #include "dcopt/core/error.hpp"
 
 namespace dcopt {
@@ -85,7 +88,7 @@ using Bf16Format = NarrowFloat<8, 7>;
 /// The cast codec: deterministic, biased, contractive with 1 - 1/delta = u^2 (u the unit
 /// roundoff) for inputs in the normal range. Wire (bits): header + 16 d.
 template <class Format>
-class NarrowFloatCodec final : public Compressor {
+class NarrowFloatCodec final : public CodecOf<NarrowFloatCodec<Format>> {
  public:
   NarrowFloatCodec(std::string name, CodecId id) : name_(std::move(name)), id_(id) {}
   std::string name() const override { return name_; }
@@ -99,49 +102,63 @@ class NarrowFloatCodec final : public Compressor {
     return p;
   }
 
-  Message encode(std::span<const double> x, Rng&) const override {
+  template <class T>
+  void encode_as(std::span<const T> x, Rng&, Message& out) const {
     const std::size_t d = x.size();
-    std::vector<std::uint64_t> words((d + 3) / 4);
     bool ok = true;
-    for (std::size_t j = 0; j < d; ++j) ok &= Format::in_range(x[j]);
+    for (std::size_t j = 0; j < d; ++j) ok &= Format::in_range(static_cast<double>(x[j]));
     if (!ok) reject(x);
+    std::vector<std::uint64_t>& words = thread_scratch<Scratch>().words;
+    words.assign((d + 3) / 4, 0);
     for (std::size_t j = 0; j < d; ++j) {
-      words[j / 4] |= static_cast<std::uint64_t>(Format::from_double(x[j])) << (16 * (j % 4));
+      words[j / 4] |= static_cast<std::uint64_t>(Format::from_double(static_cast<double>(x[j])))
+                      << (16 * (j % 4));
     }
-    BitWriter w;
+    BitWriter w(std::move(out.bytes));
     w.reserve_bits(64 + 16 * d);
     std::uint64_t header = write_header(w, id_, d);
     w.write_words(words, 16 * d);
-    return finish_message(w, header);
+    finish_message(w, header, out);
   }
 
-  void decode_add(std::span<const std::uint8_t> bytes, double scale, std::span<double> acc,
-                  Rng) const override {
+  template <class T>
+  void decode_add_as(std::span<const std::uint8_t> bytes, double scale, std::span<T> acc,
+                     Rng) const {
     BitReader r(bytes);
     const std::size_t d = acc.size();
     read_header(r, id_, d);
     require_bits(r, 16 * d, "values");
-    std::vector<std::uint64_t> words(d / 4 + 1);
+    std::vector<std::uint64_t>& words = thread_scratch<Scratch>().words;
+    words.resize(d / 4 + 1);
     r.read_words(words, 16 * d, "values");
     r.expect_end("values");
     bool ok = true;
     for (std::size_t j = 0; j < d; ++j) ok &= Format::is_finite(value(words, j));
     if (!ok) throw DecodeError("malformed " + name_ + " message: a value is infinite or NaN");
-    for (std::size_t j = 0; j < d; ++j) acc[j] += scale * Format::to_double(value(words, j));
+    for (std::size_t j = 0; j < d; ++j) {
+      accumulate(acc[j], scale * Format::to_double(value(words, j)));
+    }
   }
 
  private:
+  // Per-thread packed 16-bit values (thread_scratch.hpp), on encode and on decode.
+  struct Scratch {
+    std::vector<std::uint64_t> words;
+  };
+
   static std::uint16_t value(const std::vector<std::uint64_t>& words, std::size_t j) {
     return static_cast<std::uint16_t>(words[j / 4] >> (16 * (j % 4)));
   }
-  [[noreturn]] void reject(std::span<const double> x) const {
-    for (std::size_t j = 0; j < x.size(); ++j) {
-      if (!Format::in_range(x[j])) {
+  template <class T>
+  [[noreturn]] void reject(std::span<const T> xs) const {
+    for (std::size_t j = 0; j < xs.size(); ++j) {
+      const double x = static_cast<double>(xs[j]);
+      if (!Format::in_range(x)) {
         std::ostringstream msg;
-        msg << "codec '" << name_ << "' cannot encode entry " << j << " = " << x[j] << ": "
-            << (std::isfinite(x[j]) ? "beyond the format's finite range (it would round to "
-                                      "infinity)"
-                                    : "input must be finite");
+        msg << "codec '" << name_ << "' cannot encode entry " << j << " = " << x << ": "
+            << (std::isfinite(x) ? "beyond the format's finite range (it would round to "
+                                   "infinity)"
+                                 : "input must be finite");
         throw InvalidArgument(msg.str());
       }
     }

@@ -3,10 +3,13 @@
 #include <bit>
 #include <cmath>
 #include <sstream>
+#include <utility>
 #include <vector>
 
 #include "dcopt/compress/codec_header.hpp"
+#include "dcopt/compress/codec_of.hpp"
 #include "dcopt/compress/quant_support.hpp"
+#include "dcopt/compress/thread_scratch.hpp"
 #include "dcopt/core/bit_pack.hpp"
 #include "dcopt/core/error.hpp"
 
@@ -16,7 +19,7 @@ namespace {
 constexpr std::uint64_t kMantissa = (std::uint64_t{1} << 52) - 1;
 constexpr std::uint64_t kAbs = ~(std::uint64_t{1} << 63);
 
-class Natural final : public Compressor {
+class Natural final : public CodecOf<Natural> {
  public:
   explicit Natural(Precision p)
       : precision_(p), exp_bits_(p == Precision::fp32 ? 8u : 11u), width_(exp_bits_ + 1) {}
@@ -35,28 +38,33 @@ class Natural final : public Compressor {
     return p;
   }
 
-  Message encode(std::span<const double> x, Rng& rng) const override {
-    BitPacker pk(x.size() * width_);
+  template <class T>
+  void encode_as(std::span<const T> x, Rng& rng, Message& out) const {
+    NaturalScratch& s = thread_scratch<NaturalScratch>();
+    BitPacker pk(std::move(s.words), x.size() * width_);
     if (precision_ == Precision::fp32) {
       encode_fields<true>(x, rng, pk);
     } else {
       encode_fields<false>(x, rng, pk);
     }
-    BitWriter w;
+    BitWriter w(std::move(out.bytes));
     w.reserve_bits(64 + pk.bits());
     std::uint64_t header = write_header(w, id(), x.size());
     std::size_t nbits = pk.bits();
     w.write_words(pk.finish(), nbits);
-    return finish_message(w, header);
+    s.words = pk.release();
+    finish_message(w, header, out);
   }
 
-  void decode_add(std::span<const std::uint8_t> bytes, double scale, std::span<double> acc,
-                  Rng) const override {
+  template <class T>
+  void decode_add_as(std::span<const std::uint8_t> bytes, double scale, std::span<T> acc,
+                     Rng) const {
     BitReader r(bytes);
     read_header(r, id(), acc.size());
     const std::size_t nbits = acc.size() * width_;
     require_bits(r, nbits, "natural-compression fields");
-    std::vector<std::uint64_t> words(nbits / 64 + 1);
+    std::vector<std::uint64_t>& words = thread_scratch<NaturalScratch>().words;
+    words.resize(nbits / 64 + 1);
     r.read_words(words, nbits, "natural-compression fields");
     r.expect_end("natural-compression fields");
     const std::uint64_t emask = (std::uint64_t{1} << exp_bits_) - 1;
@@ -79,20 +87,26 @@ class Natural final : public Compressor {
       }
     }
     BitUnpacker u(words, nbits);
-    for (double& a : acc) {
+    for (T& a : acc) {
       std::uint64_t code = u.get_unchecked(width_);
       std::uint64_t e = code & emask;
       std::uint64_t sign = code >> exp_bits_;
       std::uint64_t bits = e == 0 ? 0 : (sign << 63) | ((e + rebias) << 52);
-      a += scale * std::bit_cast<double>(bits);
+      accumulate(a, scale * std::bit_cast<double>(bits));
     }
   }
 
  private:
-  template <bool kFp32>
-  void encode_fields(std::span<const double> x, Rng& rng, BitPacker& pk) const {
+  // Per-thread packed words (thread_scratch.hpp): the packer's output on encode, the payload's
+  // words on decode.
+  struct NaturalScratch {
+    std::vector<std::uint64_t> words;
+  };
+
+  template <bool kFp32, class T>
+  void encode_fields(std::span<const T> x, Rng& rng, BitPacker& pk) const {
     for (std::size_t i = 0; i < x.size(); ++i) {
-      const auto u = std::bit_cast<std::uint64_t>(x[i]);
+      const auto u = std::bit_cast<std::uint64_t>(static_cast<double>(x[i]));
       const std::uint64_t a = u & kAbs;
       const std::uint64_t e = a >> 52;  // biased double exponent
       std::uint64_t field;
@@ -103,7 +117,8 @@ class Natural final : public Compressor {
           double p = std::bit_cast<double>(a) * 0x1p126;  // exact
           field = bernoulli_exact(rng, p) ? 1 : 0;
         } else {
-          reject(x, i, "|t| >= 2^128 does not fit the 8-bit exponent (use precision=64)");
+          reject(static_cast<double>(x[i]), i,
+                 "|t| >= 2^128 does not fit the 8-bit exponent (use precision=64)");
         }
       } else {
         if (e >= 1 && (e <= 2045 || (e == 2046 && (a & kMantissa) == 0))) {
@@ -112,7 +127,8 @@ class Natural final : public Compressor {
           double p = std::bit_cast<double>(a) * 0x1p1022;  // exact
           field = bernoulli_exact(rng, p) ? 1 : 0;
         } else {
-          reject(x, i, "|t| > 2^1023 would round up beyond the largest double");
+          reject(static_cast<double>(x[i]), i,
+                 "|t| > 2^1023 would round up beyond the largest double");
         }
       }
       // Zero keeps a + sign so that every value has a single encoding.
@@ -121,10 +137,10 @@ class Natural final : public Compressor {
     }
   }
 
-  [[noreturn]] void reject(std::span<const double> x, std::size_t i, const char* why) const {
-    if (!std::isfinite(x[i])) why = "input must be finite";
+  [[noreturn]] void reject(double v, std::size_t i, const char* why) const {
+    if (!std::isfinite(v)) why = "input must be finite";
     std::ostringstream msg;
-    msg << "codec '" << spec() << "' cannot encode entry " << i << " = " << x[i] << ": " << why;
+    msg << "codec '" << spec() << "' cannot encode entry " << i << " = " << v << ": " << why;
     throw InvalidArgument(msg.str());
   }
 

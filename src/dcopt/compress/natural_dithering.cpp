@@ -1,12 +1,16 @@
 #include "dcopt/compress/natural_dithering.hpp"
 
+#include <array>
 #include <bit>
 #include <cmath>
 #include <limits>
+#include <utility>
 #include <vector>
 
 #include "dcopt/compress/codec_header.hpp"
+#include "dcopt/compress/codec_of.hpp"
 #include "dcopt/compress/quant_support.hpp"
+#include "dcopt/compress/thread_scratch.hpp"
 #include "dcopt/core/bit_pack.hpp"
 #include "dcopt/core/error.hpp"
 
@@ -15,7 +19,7 @@ namespace {
 
 constexpr std::uint64_t kMaxLevels = 64;
 
-class NaturalDithering final : public Compressor {
+class NaturalDithering final : public CodecOf<NaturalDithering> {
  public:
   NaturalDithering(bool inf_norm, unsigned s, Precision p)
       : inf_norm_(inf_norm), s_(s), precision_(p), index_bits_(bits_for_index(s + 1)) {}
@@ -39,12 +43,14 @@ class NaturalDithering final : public Compressor {
     return p;
   }
 
-  Message encode(std::span<const double> x, Rng& rng) const override {
+  template <class T>
+  void encode_as(std::span<const T> x, Rng& rng, Message& out) const {
     const double norm = round_up_to_wire(inf_norm_ ? checked_max_abs(x, "natural_dithering")
                                                    : checked_l2_norm(x, "natural_dithering"),
                                          precision_, "natural_dithering", "the norm");
     const unsigned width = 1 + index_bits_;
-    BitPacker pk(x.size() * width);
+    NaturalDitheringScratch& scratch = thread_scratch<NaturalDitheringScratch>();
+    BitPacker pk(std::move(scratch.words), x.size() * width);
     if (norm == 0.0) {
       for (std::size_t i = 0; i < x.size(); ++i) pk.put(0, width);
     } else {
@@ -53,7 +59,8 @@ class NaturalDithering final : public Compressor {
       const std::uint64_t lowest_biased =
           static_cast<std::uint64_t>(1023 + 1 - static_cast<int>(s_));
       const double below_scale = std::ldexp(1.0, static_cast<int>(s_) - 1);  // 1 / 2^(1-s)
-      for (double v : x) {
+      for (T e : x) {
+        const double v = e;
         const double y = std::fabs(v) / norm;  // in [0, 1] since norm >= max |x_j|
         const auto bits = std::bit_cast<std::uint64_t>(y);
         const std::uint64_t eb = bits >> 52;
@@ -71,17 +78,19 @@ class NaturalDithering final : public Compressor {
         pk.put(sign | (index << 1), width);
       }
     }
-    BitWriter w;
+    BitWriter w(std::move(out.bytes));
     w.reserve_bits(128 + pk.bits());
     std::uint64_t header = write_header(w, id(), x.size());
     write_value(w, norm, precision_);
     std::size_t nbits = pk.bits();
     w.write_words(pk.finish(), nbits);
-    return finish_message(w, header);
+    scratch.words = pk.release();
+    finish_message(w, header, out);
   }
 
-  void decode_add(std::span<const std::uint8_t> bytes, double scale, std::span<double> acc,
-                  Rng) const override {
+  template <class T>
+  void decode_add_as(std::span<const std::uint8_t> bytes, double scale, std::span<T> acc,
+                     Rng) const {
     BitReader r(bytes);
     read_header(r, id(), acc.size());
     const unsigned width = 1 + index_bits_;
@@ -92,7 +101,8 @@ class NaturalDithering final : public Compressor {
       throw DecodeError("malformed natural_dithering message: norm " + std::to_string(norm) +
                         " is not a finite non-negative number");
     }
-    std::vector<std::uint64_t> words(nbits / 64 + 1);
+    std::vector<std::uint64_t>& words = thread_scratch<NaturalDitheringScratch>().words;
+    words.resize(nbits / 64 + 1);
     r.read_words(words, nbits, "levels");
     r.expect_end("levels");
     {
@@ -108,19 +118,25 @@ class NaturalDithering final : public Compressor {
       }
     }
     // Level c >= 1 is norm * 2^(c-s); precomputed so that the loop is a table look-up.
-    std::vector<double> level(s_ + 1, 0.0);
+    std::array<double, kMaxLevels + 1> level{};
     for (unsigned c = 1; c <= s_; ++c) {
       level[c] = norm * std::ldexp(1.0, static_cast<int>(c) - static_cast<int>(s_));
     }
     BitUnpacker u(words, nbits);
-    for (double& a : acc) {
+    for (T& a : acc) {
       std::uint64_t code = u.get_unchecked(width);
       double v = level[code >> 1];
-      a += scale * ((code & 1) ? -v : v);
+      accumulate(a, scale * ((code & 1) ? -v : v));
     }
   }
 
  private:
+  // Per-thread packed words (thread_scratch.hpp): the packer's output on encode, the payload's
+  // words on decode.
+  struct NaturalDitheringScratch {
+    std::vector<std::uint64_t> words;
+  };
+
   bool inf_norm_;
   unsigned s_;
   Precision precision_;

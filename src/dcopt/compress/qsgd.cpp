@@ -3,10 +3,13 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <utility>
 #include <vector>
 
 #include "dcopt/compress/codec_header.hpp"
+#include "dcopt/compress/codec_of.hpp"
 #include "dcopt/compress/quant_support.hpp"
+#include "dcopt/compress/thread_scratch.hpp"
 #include "dcopt/core/bit_pack.hpp"
 #include "dcopt/core/error.hpp"
 
@@ -15,7 +18,7 @@ namespace {
 
 constexpr std::uint64_t kMaxLevels = std::uint64_t{1} << 24;
 
-class Qsgd final : public Compressor {
+class Qsgd final : public CodecOf<Qsgd> {
  public:
   Qsgd(std::uint32_t s, bool elias, Precision p)
       : s_(s), elias_(elias), precision_(p), level_bits_(bits_for_index(std::uint64_t{s} + 1)) {}
@@ -35,24 +38,26 @@ class Qsgd final : public Compressor {
     return p;
   }
 
-  Message encode(std::span<const double> x, Rng& rng) const override {
+  template <class T>
+  void encode_as(std::span<const T> x, Rng& rng, Message& out) const {
     const double norm =
         round_up_to_wire(checked_l2_norm(x, "qsgd"), precision_, "qsgd", "the norm");
     const std::size_t d = x.size();
-    BitWriter w;
-    BitPacker pk(elias_ ? 0 : d * (1 + level_bits_));
+    QsgdScratch& scratch = thread_scratch<QsgdScratch>();
+    BitPacker pk(std::move(scratch.words), elias_ ? 0 : d * (1 + level_bits_));
     std::uint64_t nnz = 0;
     if (norm > 0.0) {
       const double s_double = static_cast<double>(s_);
       const double s_over_norm = s_double / norm;
       std::size_t last = 0;  // position after the previous non-zero
       for (std::size_t j = 0; j < d; ++j) {
+        const double xj = x[j];
         // s |x_j| / norm <= s in exact arithmetic; the clamp only undoes a rounding of the
         // product above s, which would otherwise allow the level s + 1.
-        const double t = std::min(std::fabs(x[j]) * s_over_norm, s_double);
+        const double t = std::min(std::fabs(xj) * s_over_norm, s_double);
         const double fl = std::floor(t);
         const auto level = static_cast<std::uint64_t>(fl) + (bernoulli_exact(rng, t - fl) ? 1 : 0);
-        const std::uint64_t sign = std::signbit(x[j]) ? 1 : 0;
+        const std::uint64_t sign = std::signbit(xj) ? 1 : 0;
         if (elias_) {
           if (level == 0) continue;
           pk.put_gamma(j + 1 - last);
@@ -67,17 +72,20 @@ class Qsgd final : public Compressor {
     } else if (!elias_) {
       for (std::size_t j = 0; j < d; ++j) pk.put(0, 1 + level_bits_);
     }
+    BitWriter w(std::move(out.bytes));
     w.reserve_bits(160 + pk.bits());
     std::uint64_t header = write_header(w, id(), d);
     write_value(w, norm, precision_);
     if (elias_) w.write_varint(nnz);
     std::size_t nbits = pk.bits();
     w.write_words(pk.finish(), nbits);
-    return finish_message(w, header);
+    scratch.words = pk.release();
+    finish_message(w, header, out);
   }
 
-  void decode_add(std::span<const std::uint8_t> bytes, double scale, std::span<double> acc,
-                  Rng) const override {
+  template <class T>
+  void decode_add_as(std::span<const std::uint8_t> bytes, double scale, std::span<T> acc,
+                     Rng) const {
     BitReader r(bytes);
     const std::size_t d = acc.size();
     read_header(r, id(), d);
@@ -96,10 +104,20 @@ class Qsgd final : public Compressor {
   }
 
  private:
-  void decode_fixed(BitReader& r, double unit, double scale, std::span<double> acc) const {
+  // Per-thread buffers (thread_scratch.hpp): packed words (the packer's output on encode, the
+  // payload's words on decode) and the parsed non-zeros of an Elias-coded message.
+  struct QsgdScratch {
+    std::vector<std::uint64_t> words;
+    std::vector<std::size_t> pos;
+    std::vector<double> val;
+  };
+
+  template <class T>
+  void decode_fixed(BitReader& r, double unit, double scale, std::span<T> acc) const {
     const unsigned width = 1 + level_bits_;
     const std::size_t nbits = acc.size() * width;
-    std::vector<std::uint64_t> words(nbits / 64 + 1);
+    std::vector<std::uint64_t>& words = thread_scratch<QsgdScratch>().words;
+    words.resize(nbits / 64 + 1);
     r.read_words(words, nbits, "levels");
     r.expect_end("levels");
     {
@@ -115,14 +133,15 @@ class Qsgd final : public Compressor {
       }
     }
     BitUnpacker u(words, acc.size() * width);
-    for (double& a : acc) {
+    for (T& a : acc) {
       std::uint64_t code = u.get_unchecked(width);
       double v = static_cast<double>(code >> 1) * unit;
-      a += scale * ((code & 1) ? -v : v);
+      accumulate(a, scale * ((code & 1) ? -v : v));
     }
   }
 
-  void decode_elias(BitReader& r, double unit, double scale, std::span<double> acc) const {
+  template <class T>
+  void decode_elias(BitReader& r, double unit, double scale, std::span<T> acc) const {
     const std::uint64_t nnz = r.read_varint("number of non-zeros");
     if (nnz > acc.size()) {
       throw DecodeError("malformed qsgd message: " + std::to_string(nnz) +
@@ -130,13 +149,17 @@ class Qsgd final : public Compressor {
     }
     // Each non-zero takes at least 3 bits (gap, sign, level).
     require_bits(r, 3 * nnz, "non-zero entries");
+    QsgdScratch& scratch = thread_scratch<QsgdScratch>();
     const std::size_t nbits = r.remaining();
-    std::vector<std::uint64_t> words(nbits / 64 + 1);
+    std::vector<std::uint64_t>& words = scratch.words;
+    words.resize(nbits / 64 + 1);
     r.read_words(words, nbits, "non-zero entries");
     BitUnpacker u(words, nbits);
     // Parse and validate everything first, so a bad message leaves acc unchanged.
-    std::vector<std::size_t> pos(nnz);
-    std::vector<double> val(nnz);
+    std::vector<std::size_t>& pos = scratch.pos;
+    std::vector<double>& val = scratch.val;
+    pos.resize(nnz);
+    val.resize(nnz);
     std::size_t next = 0;  // smallest position the next non-zero may take
     for (std::uint64_t k = 0; k < nnz; ++k) {
       std::uint64_t gap = u.get_gamma("position gap");
@@ -161,7 +184,7 @@ class Qsgd final : public Compressor {
       throw DecodeError("malformed qsgd message: " + std::to_string(u.remaining()) +
                         " unexpected trailing bits after the non-zero entries");
     }
-    for (std::uint64_t k = 0; k < nnz; ++k) acc[pos[k]] += scale * val[k];
+    for (std::uint64_t k = 0; k < nnz; ++k) accumulate(acc[pos[k]], scale * val[k]);
   }
 
   std::uint32_t s_;

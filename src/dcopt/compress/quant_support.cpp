@@ -9,22 +9,24 @@
 
 namespace dcopt {
 
-void require_finite_input(std::span<const double> x, std::string_view codec) {
+template <class T>
+void require_finite_input(std::span<const T> x, std::string_view codec) {
   for (std::size_t i = 0; i < x.size(); ++i) {
     if (!std::isfinite(x[i])) {
       std::ostringstream msg;
-      msg << "codec '" << codec << "' cannot encode entry " << i << " = " << x[i]
-          << ": input must be finite";
+      msg << "codec '" << codec << "' cannot encode entry " << i << " = "
+          << static_cast<double>(x[i]) << ": input must be finite";
       throw InvalidArgument(msg.str());
     }
   }
 }
 
-double checked_max_abs(std::span<const double> x, std::string_view codec) {
+template <class T>
+double checked_max_abs(std::span<const T> x, std::string_view codec) {
   double m = 0.0;
   bool finite = true;
-  for (double v : x) {
-    double a = std::fabs(v);
+  for (T v : x) {
+    double a = std::fabs(static_cast<double>(v));
     m = a > m ? a : m;
     finite &= a <= DBL_MAX;  // false for inf and NaN
   }
@@ -32,9 +34,11 @@ double checked_max_abs(std::span<const double> x, std::string_view codec) {
   return m;
 }
 
-double checked_l2_norm(std::span<const double> x, std::string_view codec) {
+template <class T>
+double checked_l2_norm(std::span<const T> x, std::string_view codec) {
   double sum = 0.0, m = 0.0;
-  for (double v : x) {
+  for (T e : x) {
+    const double v = e;
     double a = std::fabs(v);
     sum += v * v;
     m = a > m ? a : m;
@@ -45,8 +49,8 @@ double checked_l2_norm(std::span<const double> x, std::string_view codec) {
   // largest entry then, which costs a second pass only for such extreme inputs.
   if (m > 0x1p500 || m < 0x1p-500 || !(sum <= DBL_MAX)) {
     double scaled = 0.0;
-    for (double v : x) {
-      double t = v / m;
+    for (T e : x) {
+      double t = static_cast<double>(e) / m;
       scaled += t * t;
     }
     double n = m * std::sqrt(scaled);
@@ -55,6 +59,13 @@ double checked_l2_norm(std::span<const double> x, std::string_view codec) {
   double n = std::sqrt(sum);
   return n > m ? n : m;
 }
+
+template void require_finite_input<double>(std::span<const double>, std::string_view);
+template void require_finite_input<float>(std::span<const float>, std::string_view);
+template double checked_max_abs<double>(std::span<const double>, std::string_view);
+template double checked_max_abs<float>(std::span<const float>, std::string_view);
+template double checked_l2_norm<double>(std::span<const double>, std::string_view);
+template double checked_l2_norm<float>(std::span<const float>, std::string_view);
 
 double round_up_to_wire(double v, Precision p, std::string_view codec, std::string_view what) {
   if (p == Precision::fp64) return v;

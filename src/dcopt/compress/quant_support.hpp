@@ -11,18 +11,25 @@
 
 namespace dcopt {
 
+// The input checks and norms below are templates over the element type T (double or float,
+// instantiated in quant_support.cpp); a float entry is widened to double (exactly) and the
+// arithmetic is the double one, so a float vector gives the result of its double copy.
+
 /// Throws InvalidArgument naming the codec, the first non-finite entry's index and its value;
 /// returns if every entry is finite. Codecs call it on their slow path only (after a reduction
 /// came out non-finite), so the hot loops carry no per-entry check.
-void require_finite_input(std::span<const double> x, std::string_view codec);
+template <class T>
+void require_finite_input(std::span<const T> x, std::string_view codec);
 
 /// max(||x||_2, max_j |x_j|): the l2 norm, computed without overflow or underflow for any
 /// finite x, and never below an entry's magnitude (so |x_j| / norm <= 1 holds exactly).
 /// Non-finite entries: InvalidArgument via require_finite_input.
-double checked_l2_norm(std::span<const double> x, std::string_view codec);
+template <class T>
+double checked_l2_norm(std::span<const T> x, std::string_view codec);
 
 /// max_j |x_j|; non-finite entries: InvalidArgument.
-double checked_max_abs(std::span<const double> x, std::string_view codec);
+template <class T>
+double checked_max_abs(std::span<const T> x, std::string_view codec);
 
 /// The smallest value representable at precision p that is >= v (v >= 0, finite). A norm or
 /// scale rounded *up* keeps every |x_j| / scale <= 1 after rounding, so quantizer levels never

@@ -3,13 +3,19 @@
 #include <vector>
 
 #include "dcopt/compress/codec_header.hpp"
+#include "dcopt/compress/codec_of.hpp"
 #include "dcopt/compress/sparse_support.hpp"
 #include "dcopt/compress/sparsity_level.hpp"
+#include "dcopt/compress/thread_scratch.hpp"
 
 namespace dcopt {
 namespace {
 
-class RandK final : public Compressor {
+struct RandKScratch {
+  std::vector<std::uint32_t> indices;
+};
+
+class RandK final : public CodecOf<RandK> {
  public:
   RandK(SparsityLevel level, Precision p) : level_(level), precision_(p) {}
   std::string name() const override { return "randk"; }
@@ -22,16 +28,18 @@ class RandK final : public Compressor {
     const std::size_t k = level_.resolve(d, "randk");
     return random_sparsifier_properties(k, d);
   }
-  Message encode(std::span<const double> x, Rng& rng) const override {
+  template <class T>
+  void encode_as(std::span<const T> x, Rng& rng, Message& out) const {
     const std::size_t d = x.size();
     const std::size_t k = level_.resolve(d, "randk");
-    std::vector<std::uint32_t> indices;
+    std::vector<std::uint32_t>& indices = thread_scratch<RandKScratch>().indices;
     rng.sample_without_replacement(k, d, indices);
     const double s = k == 0 ? 1.0 : static_cast<double>(d) / static_cast<double>(k);
-    return encode_sparse(id(), x, indices, s, precision_);
+    encode_sparse(id(), x, indices, s, precision_, out);
   }
-  void decode_add(std::span<const std::uint8_t> bytes, double scale, std::span<double> acc,
-                  Rng) const override {
+  template <class T>
+  void decode_add_as(std::span<const std::uint8_t> bytes, double scale, std::span<T> acc,
+                     Rng) const {
     decode_sparse_add(id(), bytes, level_.resolve(acc.size(), "randk"), precision_, scale, acc);
   }
 

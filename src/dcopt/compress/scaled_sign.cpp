@@ -3,16 +3,19 @@
 #include <cfloat>
 #include <cmath>
 #include <limits>
+#include <utility>
 #include <vector>
 
 #include "dcopt/compress/codec_header.hpp"
+#include "dcopt/compress/codec_of.hpp"
 #include "dcopt/compress/quant_support.hpp"
+#include "dcopt/compress/thread_scratch.hpp"
 #include "dcopt/core/error.hpp"
 
 namespace dcopt {
 namespace {
 
-class ScaledSign final : public Compressor {
+class ScaledSign final : public CodecOf<ScaledSign> {
  public:
   explicit ScaledSign(Precision p) : precision_(p) {}
   std::string name() const override { return "scaled_sign"; }
@@ -30,21 +33,23 @@ class ScaledSign final : public Compressor {
     return p;
   }
 
-  Message encode(std::span<const double> x, Rng&) const override {
+  template <class T>
+  void encode_as(std::span<const T> x, Rng&, Message& out) const {
     const std::size_t d = x.size();
-    std::vector<std::uint64_t> words((d + 63) / 64);
+    std::vector<std::uint64_t>& words = thread_scratch<ScaledSignScratch>().words;
+    words.resize((d + 63) / 64);
     // One pass: the l1 norm and the sign bits (which do not depend on the scale). Blocks of 64
     // entries build one word from comparisons, which the compiler turns into vector code.
     double l1 = 0.0;
     const std::size_t full = d / 64;
     for (std::size_t b = 0; b < full; ++b) {
-      const double* p = x.data() + 64 * b;
+      const T* p = x.data() + 64 * b;
       std::uint64_t m = 0;
-      for (unsigned k = 0; k < 64; ++k) m |= static_cast<std::uint64_t>(p[k] < 0.0) << k;
+      for (unsigned k = 0; k < 64; ++k) m |= static_cast<std::uint64_t>(p[k] < T{0}) << k;
       // Eight partial sums break the add latency chain and let the loop vectorize.
       double s[8] = {};
       for (unsigned k = 0; k < 64; k += 8) {
-        for (unsigned i = 0; i < 8; ++i) s[i] += std::fabs(p[k + i]);
+        for (unsigned i = 0; i < 8; ++i) s[i] += std::fabs(static_cast<double>(p[k + i]));
       }
       words[b] = m;
       l1 += ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
@@ -52,8 +57,8 @@ class ScaledSign final : public Compressor {
     if (d % 64 != 0) {
       std::uint64_t m = 0;
       for (std::size_t j = 64 * full; j < d; ++j) {
-        m |= static_cast<std::uint64_t>(x[j] < 0.0) << (j % 64);
-        l1 += std::fabs(x[j]);
+        m |= static_cast<std::uint64_t>(x[j] < T{0}) << (j % 64);
+        l1 += std::fabs(static_cast<double>(x[j]));
       }
       words[full] = m;
     }
@@ -62,19 +67,20 @@ class ScaledSign final : public Compressor {
       require_finite_input(x, "scaled_sign");
       // Finite entries whose sum overflows: average the scaled-down magnitudes instead.
       mean = 0.0;
-      for (double v : x) mean += std::fabs(v) / static_cast<double>(d);
+      for (T v : x) mean += std::fabs(static_cast<double>(v)) / static_cast<double>(d);
     }
     const double wire_scale = wire_round_checked(mean);
-    BitWriter w;
+    BitWriter w(std::move(out.bytes));
     w.reserve_bits(128 + d);
     std::uint64_t header = write_header(w, id(), d);
     write_value(w, wire_scale, precision_);
     w.write_words(words, d);
-    return finish_message(w, header);
+    finish_message(w, header, out);
   }
 
-  void decode_add(std::span<const std::uint8_t> bytes, double scale, std::span<double> acc,
-                  Rng) const override {
+  template <class T>
+  void decode_add_as(std::span<const std::uint8_t> bytes, double scale, std::span<T> acc,
+                     Rng) const {
     BitReader r(bytes);
     const std::size_t d = acc.size();
     read_header(r, id(), d);
@@ -84,7 +90,8 @@ class ScaledSign final : public Compressor {
       throw DecodeError("malformed scaled_sign message: scale " + std::to_string(c) +
                         " is not a finite non-negative number");
     }
-    std::vector<std::uint64_t> words((d + 63) / 64 + 1);
+    std::vector<std::uint64_t>& words = thread_scratch<ScaledSignScratch>().words;
+    words.resize((d + 63) / 64 + 1);
     r.read_words(words, d, "signs");
     r.expect_end("signs");
     const double pos = scale * c, neg = -(scale * c);
@@ -97,15 +104,20 @@ class ScaledSign final : public Compressor {
     const std::size_t quads = d / 4;
     for (std::size_t g = 0; g < quads; ++g) {
       const double* t = table[(words[g / 16] >> (4 * (g % 16))) & 15];
-      double* a = acc.data() + 4 * g;
-      for (unsigned k = 0; k < 4; ++k) a[k] += t[k];
+      T* a = acc.data() + 4 * g;
+      for (unsigned k = 0; k < 4; ++k) accumulate(a[k], t[k]);
     }
     for (std::size_t j = 4 * quads; j < d; ++j) {
-      acc[j] += ((words[j / 64] >> (j % 64)) & 1) ? neg : pos;
+      accumulate(acc[j], ((words[j / 64] >> (j % 64)) & 1) ? neg : pos);
     }
   }
 
  private:
+  // Per-thread sign words (thread_scratch.hpp), on encode and on decode.
+  struct ScaledSignScratch {
+    std::vector<std::uint64_t> words;
+  };
+
   // Nearest rounding (not upward): the scale is not a bound on the entries, and nearest keeps
   // the relative error, hence the delta margin, smallest.
   double wire_round_checked(double v) const {

@@ -3,8 +3,11 @@
 #include <algorithm>
 #include <bit>
 #include <string>
+#include <utility>
 
+#include "dcopt/compress/codec_of.hpp"
 #include "dcopt/compress/exact_payload.hpp"
+#include "dcopt/compress/thread_scratch.hpp"
 #include "dcopt/core/error.hpp"
 
 namespace dcopt {
@@ -81,26 +84,43 @@ void read_support(BitReader& r, std::size_t k, std::size_t d, std::vector<std::u
   }
 }
 
-Message encode_sparse(CodecId id, std::span<const double> x, std::span<const std::uint32_t> indices,
-                      double value_scale, Precision p) {
+namespace {
+struct SparseDecodeScratch {
+  std::vector<std::uint32_t> indices;
+};
+}  // namespace
+
+template <class T>
+void encode_sparse(CodecId id, std::span<const T> x, std::span<const std::uint32_t> indices,
+                   double value_scale, Precision p, Message& out) {
   const std::size_t d = x.size();
-  BitWriter w;
+  BitWriter w(std::move(out.bytes));
   w.reserve_bits(80 + support_bits(indices.size(), d) + indices.size() * precision_bits(p));
   const std::uint64_t header = write_header(w, id, d);
   write_support(w, indices, d);
-  for (std::uint32_t j : indices) write_value(w, value_scale * x[j], p);
-  return finish_message(w, header);
+  for (std::uint32_t j : indices) write_value(w, value_scale * static_cast<double>(x[j]), p);
+  finish_message(w, header, out);
 }
 
+template <class T>
 void decode_sparse_add(CodecId id, std::span<const std::uint8_t> bytes, std::size_t k, Precision p,
-                       double scale, std::span<double> acc) {
+                       double scale, std::span<T> acc) {
   BitReader r(bytes);
   read_header(r, id, acc.size());
-  std::vector<std::uint32_t> indices;
+  std::vector<std::uint32_t>& indices = thread_scratch<SparseDecodeScratch>().indices;
   read_support(r, k, acc.size(), indices);
   require_exact_payload(r, bytes, static_cast<std::uint64_t>(k) * precision_bits(p), "values");
-  for (std::uint32_t j : indices) acc[j] += scale * read_value(r, p, "value");
+  for (std::uint32_t j : indices) accumulate(acc[j], scale * read_value(r, p, "value"));
   r.expect_end("values");
 }
+
+template void encode_sparse<double>(CodecId, std::span<const double>,
+                                    std::span<const std::uint32_t>, double, Precision, Message&);
+template void encode_sparse<float>(CodecId, std::span<const float>, std::span<const std::uint32_t>,
+                                   double, Precision, Message&);
+template void decode_sparse_add<double>(CodecId, std::span<const std::uint8_t>, std::size_t,
+                                        Precision, double, std::span<double>);
+template void decode_sparse_add<float>(CodecId, std::span<const std::uint8_t>, std::size_t,
+                                       Precision, double, std::span<float>);
 
 }  // namespace dcopt

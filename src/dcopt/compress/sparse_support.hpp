@@ -28,14 +28,19 @@ void write_support(BitWriter& w, std::span<const std::uint32_t> indices, std::si
 /// DecodeError on any violation.
 void read_support(BitReader& r, std::size_t k, std::size_t d, std::vector<std::uint32_t>& out);
 
-/// Encodes x restricted to `indices` (ascending) with each value multiplied by `value_scale`
-/// (d/k for RandK's unbiasedness, 1 for TopK) and rounded to the wire precision.
-Message encode_sparse(CodecId id, std::span<const double> x, std::span<const std::uint32_t> indices,
-                      double value_scale, Precision p);
+/// Encodes x restricted to `indices` (ascending) into `out` (overwritten, its storage reused),
+/// each value, read as double, multiplied by `value_scale` (d/k for RandK's unbiasedness, 1 for
+/// TopK) and rounded to the wire precision. T is double or float (same bytes for the same
+/// values).
+template <class T>
+void encode_sparse(CodecId id, std::span<const T> x, std::span<const std::uint32_t> indices,
+                   double value_scale, Precision p, Message& out);
 
-/// acc[j] += scale * value_j over the message's k entries. Everything is validated (header,
-/// support, exact length, padding) before `acc` is written.
+/// acc[j] += scale * value_j over the message's k entries (each update in double, stored as T).
+/// Everything is validated (header, support, exact length, padding) before `acc` is written.
+/// Uses per-thread scratch for the support (no allocation in steady state).
+template <class T>
 void decode_sparse_add(CodecId id, std::span<const std::uint8_t> bytes, std::size_t k, Precision p,
-                       double scale, std::span<double> acc);
+                       double scale, std::span<T> acc);
 
 }  // namespace dcopt

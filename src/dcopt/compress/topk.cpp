@@ -6,16 +6,21 @@
 #include <vector>
 
 #include "dcopt/compress/codec_header.hpp"
+#include "dcopt/compress/codec_of.hpp"
 #include "dcopt/compress/sparse_support.hpp"
 #include "dcopt/compress/sparsity_level.hpp"
+#include "dcopt/compress/thread_scratch.hpp"
 
 namespace dcopt {
 namespace {
 
 // The bit pattern of |v|: for non-negative doubles the integer order equals the numeric order
-// (NaNs sort above +inf, so the selection is total and deterministic even for them).
-inline std::uint64_t magnitude_key(double v) {
-  return std::bit_cast<std::uint64_t>(v) & 0x7FFF'FFFF'FFFF'FFFFull;
+// (NaNs sort above +inf, so the selection is total and deterministic even for them). A float is
+// widened first (exactly), so float and double inputs with the same values select the same
+// support.
+template <class T>
+inline std::uint64_t magnitude_key(T v) {
+  return std::bit_cast<std::uint64_t>(static_cast<double>(v)) & 0x7FFF'FFFF'FFFF'FFFFull;
 }
 
 struct Candidate {
@@ -28,16 +33,25 @@ inline bool ranks_before(const Candidate& a, const Candidate& b) {
   return a.key > b.key || (a.key == b.key && a.index < b.index);
 }
 
-// The m best of `cand` (m <= size), their indices ascending.
-std::vector<std::uint32_t> best_indices(std::vector<Candidate>& cand, std::size_t m) {
+// Per-thread buffers of one selection (thread_scratch.hpp): reused across calls, so a
+// steady-state encode allocates nothing.
+struct TopKScratch {
+  std::vector<std::uint32_t> hist;
+  std::vector<Candidate> cand;
+  std::vector<std::uint32_t> sure;
+  std::vector<std::uint32_t> rest;
+  std::vector<std::uint32_t> out;
+};
+
+// The m best of `cand` (m <= size), their indices ascending, into `out`.
+void best_indices(std::vector<Candidate>& cand, std::size_t m, std::vector<std::uint32_t>& out) {
   if (m < cand.size()) {
     std::nth_element(cand.begin(), cand.begin() + static_cast<std::ptrdiff_t>(m), cand.end(),
                      ranks_before);
   }
-  std::vector<std::uint32_t> out(m);
+  out.resize(m);
   for (std::size_t i = 0; i < m; ++i) out[i] = cand[i].index;
   std::sort(out.begin(), out.end());
-  return out;
 }
 
 // Below this size a direct nth_element over all entries is cheaper than zeroing and scanning the
@@ -50,23 +64,30 @@ constexpr unsigned bucket_shift = 48;
 constexpr std::size_t bucket_count = std::size_t{1} << 15;
 
 // Indices of the k largest |x_j| (ties: lower index), ascending. Requires k <= x.size() < 2^32.
-std::vector<std::uint32_t> top_k_indices(std::span<const double> x, std::size_t k) {
+// The result lives in the calling thread's scratch (valid until the next call).
+template <class T>
+std::span<const std::uint32_t> top_k_indices(std::span<const T> x, std::size_t k) {
   const std::size_t d = x.size();
+  TopKScratch& s = thread_scratch<TopKScratch>();
+  std::vector<std::uint32_t>& out = s.out;
   if (k == d) {
-    std::vector<std::uint32_t> all(d);
-    std::iota(all.begin(), all.end(), 0u);
-    return all;
+    out.resize(d);
+    std::iota(out.begin(), out.end(), 0u);
+    return out;
   }
   if (k == 0) return {};
+  std::vector<Candidate>& cand = s.cand;
   if (d < radix_min_d) {
-    std::vector<Candidate> cand(d);
+    cand.resize(d);
     for (std::size_t i = 0; i < d; ++i)
       cand[i] = {magnitude_key(x[i]), static_cast<std::uint32_t>(i)};
-    return best_indices(cand, k);
+    best_indices(cand, k, out);
+    return out;
   }
   // Pass 1: histogram. Four interleaved tables break the store-to-load dependency when
   // consecutive entries fall into the same bucket (typical: most of x lies in a few octaves).
-  std::vector<std::uint32_t> hist(4 * bucket_count, 0);
+  std::vector<std::uint32_t>& hist = s.hist;
+  hist.assign(4 * bucket_count, 0);
   std::size_t i = 0;
   for (; i + 4 <= d; i += 4) {
     ++hist[0 * bucket_count + (magnitude_key(x[i]) >> bucket_shift)];
@@ -83,9 +104,10 @@ std::vector<std::uint32_t> top_k_indices(std::span<const double> x, std::size_t 
   // higher bucket is kept, entries in bucket `pivot` compete for the remaining k - above slots.
   std::size_t above = 0, pivot = bucket_count - 1;
   while (above + count(pivot) < k) above += count(pivot--);  // stops at 0: count(all) = d >= k
-  std::vector<std::uint32_t> sure;
+  std::vector<std::uint32_t>& sure = s.sure;
+  sure.clear();
   sure.reserve(above);
-  std::vector<Candidate> cand;
+  cand.clear();
   cand.reserve(count(pivot));
   // Pass 2: collect.
   for (std::size_t j = 0; j < d; ++j) {
@@ -97,13 +119,14 @@ std::vector<std::uint32_t> top_k_indices(std::span<const double> x, std::size_t 
       cand.push_back({key, static_cast<std::uint32_t>(j)});
     }
   }
-  std::vector<std::uint32_t> rest = best_indices(cand, k - above);
-  std::vector<std::uint32_t> out(k);
+  std::vector<std::uint32_t>& rest = s.rest;
+  best_indices(cand, k - above, rest);
+  out.resize(k);
   std::merge(sure.begin(), sure.end(), rest.begin(), rest.end(), out.begin());
   return out;
 }
 
-class TopK final : public Compressor {
+class TopK final : public CodecOf<TopK> {
  public:
   TopK(SparsityLevel level, Precision p) : level_(level), precision_(p) {}
   std::string name() const override { return "topk"; }
@@ -122,12 +145,14 @@ class TopK final : public Compressor {
     p.deterministic = true;
     return p;
   }
-  Message encode(std::span<const double> x, Rng&) const override {
+  template <class T>
+  void encode_as(std::span<const T> x, Rng&, Message& out) const {
     const std::size_t k = level_.resolve(x.size(), "topk");
-    return encode_sparse(id(), x, top_k_indices(x, k), 1.0, precision_);
+    encode_sparse(id(), x, top_k_indices(x, k), 1.0, precision_, out);
   }
-  void decode_add(std::span<const std::uint8_t> bytes, double scale, std::span<double> acc,
-                  Rng) const override {
+  template <class T>
+  void decode_add_as(std::span<const std::uint8_t> bytes, double scale, std::span<T> acc,
+                     Rng) const {
     decode_sparse_add(id(), bytes, level_.resolve(acc.size(), "topk"), precision_, scale, acc);
   }
 

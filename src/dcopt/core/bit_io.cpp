@@ -121,7 +121,9 @@ std::vector<std::uint8_t> BitWriter::take() {
     acc_bits_ = 0;
   }
   bit_count_ = 0;
-  return std::move(bytes_);
+  std::vector<std::uint8_t> out = std::move(bytes_);
+  bytes_.clear();  // a moved-from vector is valid but unspecified; make it empty
+  return out;
 }
 
 BitReader::BitReader(std::span<const std::uint8_t> bytes)

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <span>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace dcopt {
@@ -13,7 +14,14 @@ namespace dcopt {
 class BitWriter {
  public:
   BitWriter() = default;
-  /// Reserve room for about `bits` bits.
+  /// Writes into `buffer`'s storage: the contents are discarded (the stream starts empty) but
+  /// the capacity is kept, and take() hands the same storage back. A caller that passes the
+  /// buffer of its previous message therefore writes without allocating once the capacity
+  /// suffices.
+  explicit BitWriter(std::vector<std::uint8_t>&& buffer) : bytes_(std::move(buffer)) {
+    bytes_.clear();
+  }
+  /// Reserve room for about `bits` bits (allocates only if the capacity is smaller).
   void reserve_bits(std::size_t bits) { bytes_.reserve((bits + 7) / 8 + 8); }
   /// Append the low `nbits` (0..64) bits of `value`.
   void write(std::uint64_t value, unsigned nbits);
@@ -39,7 +47,8 @@ class BitWriter {
   void align_byte();
   /// Number of bits written so far (exact, before padding).
   std::size_t bits() const { return bit_count_; }
-  /// Finish (zero-pad the last byte) and hand over the bytes.
+  /// Finish (zero-pad the last byte) and hand over the bytes (with their storage). The writer
+  /// is then empty, as if default-constructed.
   std::vector<std::uint8_t> take();
 
  private:

@@ -14,6 +14,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "dcopt/core/error.hpp"
@@ -24,6 +25,14 @@ class BitPacker {
  public:
   /// `expected_bits` only sizes the buffer.
   explicit BitPacker(std::size_t expected_bits = 0) { words_.reserve(expected_bits / 64 + 2); }
+  /// Packs into `buffer`'s storage (contents discarded, capacity kept; allocates only if it is
+  /// too small), so that a caller keeping the buffer across calls packs without allocating.
+  /// release() hands the storage back.
+  BitPacker(std::vector<std::uint64_t>&& buffer, std::size_t expected_bits)
+      : words_(std::move(buffer)) {
+    words_.clear();
+    words_.reserve(expected_bits / 64 + 2);
+  }
 
   /// Append the low n bits of v (1 <= n <= 64); v must have no bits set at or above bit n.
   void put(std::uint64_t v, unsigned n) {
@@ -63,6 +72,10 @@ class BitPacker {
     }
     return words_;
   }
+
+  /// Hands the word storage back (for reuse by the next BitPacker); the packer is then empty
+  /// and must not be used again.
+  std::vector<std::uint64_t> release() { return std::move(words_); }
 
   /// Bit length of gamma code of n >= 1.
   static unsigned gamma_bits(std::uint64_t n) {

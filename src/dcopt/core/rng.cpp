@@ -35,7 +35,10 @@ void sort_below(std::vector<std::uint32_t>& v, std::size_t n) {
   for (std::uint32_t x : v) {
     for (unsigned p = 0; p < passes; ++p) ++count[p][(x >> (8 * p)) & 0xFF];
   }
-  std::vector<std::uint32_t> tmp(v.size());
+  // Per-thread scratch that only grows: a codec samples a support every round, and the
+  // allocation would otherwise be a per-round cost (the Rng itself is shared by nobody).
+  thread_local std::vector<std::uint32_t> tmp;
+  tmp.resize(v.size());
   std::uint32_t* src = v.data();
   std::uint32_t* dst = tmp.data();
   const std::size_t size = v.size();
@@ -155,7 +158,8 @@ void Rng::sample_without_replacement(std::size_t k, std::size_t n,
   std::size_t cap = 1;
   while (cap < 2 * k) cap <<= 1;
   constexpr std::uint32_t empty = 0xFFFFFFFFu;
-  std::vector<std::uint32_t> table(cap, empty);
+  thread_local std::vector<std::uint32_t> table;  // per-thread scratch, see sort_below
+  table.assign(cap, empty);
   auto insert = [&](std::uint32_t v) -> bool {
     std::size_t h = static_cast<std::size_t>(mix64(v)) & (cap - 1);
     while (table[h] != empty) {
