@@ -212,15 +212,17 @@ TEST(ErrorMemoryExchange, KeepsWhatTheCodecDropsOverRounds) {
   CompressorPtr id = make_compressor("identity:precision=64");
   run_threads(2, [&](Communicator& comm) {
     WorkerContext ctx{comm, 1};
-    ErrorMemory ef(10), ef_id(10);
+    StreamPlan plan;
+    Exchange<double> ex(plan.exchange("topk")), ex_id(plan.exchange("identity"));
+    ErrorMemory<double> ef(10), ef_id(10);
     vec::Vec v = vector_of(comm.rank()), avg(10), sent_total(10, 0.0);
     // Over T rounds, what was sent plus the memory equals everything that was put in:
     // sum_t C(p_t) + e_T = T v (exact telescoping up to round-off).
     for (std::uint64_t k = 1; k <= 30; ++k) {
       ExchangeOptions o;
-      ef.exchange(ctx, *top, v, 1.0, avg, k, 0, o);
+      ef.exchange(ctx, ex, *top, v, 1.0, avg, k, o);
       vec::axpy(1.0, avg, sent_total);
-      ef_id.exchange(ctx, *id, v, 1.0, avg, k, 0, o);
+      ef_id.exchange(ctx, ex_id, *id, v, 1.0, avg, k, o);
       for (double e : ef_id.error()) ASSERT_EQ(e, 0.0);
     }
     vec::Vec e(ef.error().begin(), ef.error().end());

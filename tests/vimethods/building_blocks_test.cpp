@@ -35,7 +35,7 @@ TEST(ProxStep, IsProxOfAnchorMinusGammaTimesDirections) {
 }
 
 TEST(ErrorMemory, KeepsWhatWasNotSent) {
-  ErrorMemory m(3);
+  ErrorMemory<double> m(3);
   const vec::Vec x{1.0, -2.0, 3.0};
   auto v = m.load(x, 2.0);
   EXPECT_EQ(vec::Vec(v.begin(), v.end()), (vec::Vec{2.0, -4.0, 6.0}));
@@ -53,17 +53,19 @@ TEST(ErrorMemory, WorkerAndServerMemoriesWithRealCodecs) {
     const double r = ctx.rank() + 1.0;
     const vec::Vec x{r, -3.0 * r, 0.5};
     auto topk = make_compressor("topk:k=1,precision=64");
-    ErrorMemory mem(3), server(3);
+    StreamPlan plan;
+    Exchange<double> exchange(plan.exchange("memories")), second(plan.exchange("exact"));
+    ErrorMemory<double> mem(3), server(3);
     vec::Vec avg(3), got(3);
-    mem.exchange(ctx, *topk, x, 1.0, avg, 1, 0);
+    mem.exchange(ctx, exchange, *topk, x, 1.0, avg, 1);
     // top-1 of x_w is its middle entry -3r: sent (0, -3r, 0), kept (r, 0, 0.5)
     EXPECT_EQ(vec::Vec(mem.error().begin(), mem.error().end()), (vec::Vec{r, 0.0, 0.5}));
     EXPECT_DOUBLE_EQ(avg[1], -3.0 * (1 + 2 + 3) / 3.0);
-    server.broadcast(ctx, *topk, avg, got, 1, 0);
+    server.broadcast(ctx, exchange, *topk, avg, got, 1);
     EXPECT_EQ(got, (vec::Vec{0.0, -6.0, 0.0}));
     auto id = make_compressor("identity:precision=64");
-    ErrorMemory exact(3);
-    exact.exchange(ctx, *id, x, 0.3, avg, 2, 0);
+    ErrorMemory<double> exact(3);
+    exact.exchange(ctx, second, *id, x, 0.3, avg, 2);
     EXPECT_EQ(vec::norm_inf(exact.error()), 0.0);
   });
 }

@@ -50,5 +50,6 @@ void CompressedShift<T>::load(StateReader& r, std::string_view prefix) {
 }
 
 template class CompressedShift<double>;
+template class CompressedShift<float>;
 
 }  // namespace dcopt

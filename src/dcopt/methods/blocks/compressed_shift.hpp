@@ -59,5 +59,6 @@ class CompressedShift {
 };
 
 extern template class CompressedShift<double>;
+extern template class CompressedShift<float>;
 
 }  // namespace dcopt

@@ -1,34 +1,43 @@
 #include "dcopt/methods/blocks/error_memory.hpp"
 
-#include "dcopt/methods/blocks/exchange.hpp"
-
 namespace dcopt {
 
-std::span<const double> ErrorMemory::load(std::span<const double> x, double scale) {
+template <class T>
+std::span<const T> ErrorMemory<T>::load(std::span<const T> x, double scale) {
   vec::copy(e_, v_);
-  vec::axpy(scale, x, v_);
+  vec::axpy(T(scale), x, v_);
   return v_;
 }
 
-void ErrorMemory::keep_residual(std::span<const double> decoded) { vec::sub(v_, decoded, e_); }
+template <class T>
+void ErrorMemory<T>::keep_residual(std::span<const T> decoded) {
+  vec::sub(v_, decoded, e_);
+}
 
-std::uint64_t ErrorMemory::exchange(WorkerContext& ctx, const Compressor& codec,
-                                    std::span<const double> x, double scale, std::span<double> avg,
-                                    std::uint64_t round, unsigned slot, ExchangeOptions opt) {
+template <class T>
+std::uint64_t ErrorMemory<T>::exchange(WorkerContext& ctx, Exchange<T>& exchange,
+                                       const Compressor& codec, std::span<const T> x, double scale,
+                                       std::span<T> avg, std::uint64_t round,
+                                       BasicExchangeOptions<T> opt) {
   const auto v = load(x, scale);
   opt.my_decoded = decoded_;
-  const std::uint64_t bits = average_compressed(ctx, codec, v, avg, round, slot, opt);
+  const std::uint64_t bits = exchange.average(ctx, codec, v, avg, round, opt);
   keep_residual(decoded_);
   return bits;
 }
 
-std::uint64_t ErrorMemory::broadcast(const WorkerContext& ctx, const Compressor& server_codec,
-                                     std::span<const double> aggregate, std::span<double> received,
-                                     std::uint64_t round, unsigned slot) {
+template <class T>
+std::uint64_t ErrorMemory<T>::broadcast(const WorkerContext& ctx, Exchange<T>& exchange,
+                                        const Compressor& server_codec,
+                                        std::span<const T> aggregate, std::span<T> received,
+                                        std::uint64_t round) {
   const auto v = load(aggregate);
-  const std::uint64_t bits = server_broadcast(ctx, server_codec, v, received, round, slot);
+  const std::uint64_t bits = exchange.broadcast(ctx, server_codec, v, received, round);
   keep_residual(received);
   return bits;
 }
+
+template class ErrorMemory<double>;
+template class ErrorMemory<float>;
 
 }  // namespace dcopt

@@ -9,6 +9,8 @@
 // exact codec (identity at fp64) e stays exactly 0.
 #include <cstdint>
 #include <span>
+#include <string_view>
+#include <vector>
 
 #include "dcopt/compress/compressor.hpp"
 #include "dcopt/core/state_io.hpp"
@@ -18,40 +20,44 @@
 
 namespace dcopt {
 
+template <class T>
 class ErrorMemory {
  public:
-  explicit ErrorMemory(std::size_t dim) : e_(dim, 0.0), v_(dim, 0.0), decoded_(dim, 0.0) {}
+  explicit ErrorMemory(std::size_t dim) : e_(dim, T{0}), v_(dim, T{0}), decoded_(dim, T{0}) {}
 
   /// v = e + scale * x; returns v (valid until the next load).
-  std::span<const double> load(std::span<const double> x, double scale = 1.0);
+  std::span<const T> load(std::span<const T> x, double scale = 1.0);
   /// e = v - decoded, where decoded is what the receiver reconstructs from the sent C(v).
-  void keep_residual(std::span<const double> decoded);
+  void keep_residual(std::span<const T> decoded);
 
-  /// Worker side, collective: sends C(e + scale x) and writes the average over workers of the
-  /// decoded messages into `avg` (average_compressed with `opt`: its streams, weights and decode
-  /// scale apply; my_decoded is used internally), keeping the residual. Returns this worker's
-  /// uplink bits.
-  std::uint64_t exchange(WorkerContext& ctx, const Compressor& codec, std::span<const double> x,
-                         double scale, std::span<double> avg, std::uint64_t round, unsigned slot,
-                         ExchangeOptions opt = {});
+  /// Worker side, collective: sends C(e + scale x) through `exchange` and writes the average over
+  /// workers of the decoded messages into `avg` (with `opt`: its streams, weights and decode scale
+  /// apply; my_decoded is used internally), keeping the residual. Returns this worker's uplink
+  /// bits.
+  std::uint64_t exchange(WorkerContext& ctx, Exchange<T>& exchange, const Compressor& codec,
+                         std::span<const T> x, double scale, std::span<T> avg, std::uint64_t round,
+                         BasicExchangeOptions<T> opt = {});
 
   /// Server side: received = C_serv(e + aggregate), keeping the residual. Runs on every device
   /// identically (the server is a role); returns the downlink bits per device.
-  std::uint64_t broadcast(const WorkerContext& ctx, const Compressor& server_codec,
-                          std::span<const double> aggregate, std::span<double> received,
-                          std::uint64_t round, unsigned slot);
+  std::uint64_t broadcast(const WorkerContext& ctx, Exchange<T>& exchange,
+                          const Compressor& server_codec, std::span<const T> aggregate,
+                          std::span<T> received, std::uint64_t round);
 
-  std::span<const double> error() const { return e_; }
-  /// Sets e (a checkpoint's saved error); sizes must match.
-  void restore(std::span<const double> e) { vec::copy(e, e_); }
-  void clear() { vec::fill(e_, 0.0); }
+  std::span<const T> error() const { return e_; }
+  void clear() { vec::fill(e_, T{0}); }
 
   /// State: e.
-  void save(StateWriter& w, std::string_view name) const { w.f64s(name, e_); }
-  void load(StateReader& r, std::string_view name) { r.f64s(name, e_); }
+  void save(StateWriter& w, std::string_view name) const {
+    write_values(w, name, std::span<const T>(e_));
+  }
+  void load(StateReader& r, std::string_view name) { read_values(r, name, std::span<T>(e_)); }
 
  private:
-  vec::Vec e_, v_, decoded_;
+  std::vector<T> e_, v_, decoded_;
 };
+
+extern template class ErrorMemory<double>;
+extern template class ErrorMemory<float>;
 
 }  // namespace dcopt

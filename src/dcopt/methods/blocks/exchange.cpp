@@ -37,7 +37,7 @@ std::uint64_t average_into(WorkerContext& ctx, const Compressor& codec, std::spa
   std::span<const std::uint8_t> sent;
   if (me) {
     Rng rng = codec_stream(ctx, ctx.rank(), round, slot, opt.streams);
-    msg = codec.encode(mine, rng);
+    codec.encode(mine, rng, msg);
     sent = msg.bytes;
   }
   all = ctx.comm.allgather(sent);
@@ -75,7 +75,7 @@ std::uint64_t broadcast_into(const WorkerContext& ctx, const Compressor& server_
                              std::span<const T> aggregate, std::span<T> received,
                              std::uint64_t round, unsigned slot, Message& msg) {
   Rng rng = server_stream(ctx, round, slot);
-  msg = server_codec.encode(aggregate, rng);
+  server_codec.encode(aggregate, rng, msg);
   server_codec.decode(msg.bytes, received, server_stream(ctx, round, slot));
   return msg.bits;
 }
@@ -97,6 +97,7 @@ std::uint64_t Exchange<T>::broadcast(const WorkerContext& ctx, const Compressor&
 }
 
 template class Exchange<double>;
+template class Exchange<float>;
 
 std::uint64_t average_compressed(WorkerContext& ctx, const Compressor& codec,
                                  std::span<const double> mine, std::span<double> avg,

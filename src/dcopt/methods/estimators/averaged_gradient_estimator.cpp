@@ -34,5 +34,6 @@ void AveragedGradientEstimator<T>::load(StateReader& r) {
 }
 
 template class AveragedGradientEstimator<double>;
+template class AveragedGradientEstimator<float>;
 
 }  // namespace dcopt

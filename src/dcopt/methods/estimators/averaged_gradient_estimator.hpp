@@ -34,5 +34,6 @@ class AveragedGradientEstimator final : public GradientEstimator<T> {
 };
 
 extern template class AveragedGradientEstimator<double>;
+extern template class AveragedGradientEstimator<float>;
 
 }  // namespace dcopt

@@ -44,5 +44,6 @@ void DianaEstimator<T>::load(StateReader& r) {
 }
 
 template class DianaEstimator<double>;
+template class DianaEstimator<float>;
 
 }  // namespace dcopt

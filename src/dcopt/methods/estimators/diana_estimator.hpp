@@ -42,5 +42,6 @@ class DianaEstimator final : public GradientEstimator<T> {
 };
 
 extern template class DianaEstimator<double>;
+extern template class DianaEstimator<float>;
 
 }  // namespace dcopt

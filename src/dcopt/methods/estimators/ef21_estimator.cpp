@@ -55,5 +55,6 @@ void Ef21Estimator<T>::load(StateReader& r) {
 }
 
 template class Ef21Estimator<double>;
+template class Ef21Estimator<float>;
 
 }  // namespace dcopt

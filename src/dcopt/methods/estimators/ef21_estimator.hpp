@@ -43,5 +43,6 @@ class Ef21Estimator final : public GradientEstimator<T> {
 };
 
 extern template class Ef21Estimator<double>;
+extern template class Ef21Estimator<float>;
 
 }  // namespace dcopt

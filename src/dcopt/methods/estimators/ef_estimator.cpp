@@ -4,41 +4,42 @@
 
 namespace dcopt {
 
-EfEstimator::EfEstimator(EfSpec spec, std::size_t dim, StreamPlan& streams)
+template <class T>
+EfEstimator<T>::EfEstimator(EfSpec spec, std::size_t dim, StreamPlan& streams)
     : spec_(std::move(spec)),
       exchange_(streams.exchange("ef")),
       memory_(dim),
       v_(dim),
-      decoded_(dim),
       avg_(dim),
       u_(dim) {}
 
-StepCost EfEstimator::update(WorkerContext& ctx, GradientOracle<double>& f,
-                             std::span<const double> x, std::uint64_t round) {
+template <class T>
+StepCost EfEstimator<T>::update(WorkerContext& ctx, GradientOracle<T>& f, std::span<const T> x,
+                                std::uint64_t round) {
   StepCost cost;
   vec::copy(f.gradient(x), v_);
   cost.full_grads = 1;
-  vec::scale(spec_.input_scale, v_);
-  // The error memory's two moves around this estimator's own exchange.
-  ExchangeOptions opt;
+  vec::scale(T(spec_.input_scale), v_);
+  BasicExchangeOptions<T> opt;
   opt.scale = spec_.scale;
-  opt.my_decoded = decoded_;
-  cost.bits_up = exchange_.average(ctx, *spec_.codec, memory_.load(v_, 1.0), avg_, round, opt);
-  memory_.keep_residual(decoded_);
+  cost.bits_up = memory_.exchange(ctx, exchange_, *spec_.codec, v_, 1.0, avg_, round, opt);
   cost.bits_down = exchange_.broadcast(ctx, *spec_.server, avg_, u_, round);
   return cost;
 }
 
-void EfEstimator::save(StateWriter& w) const {
-  w.f64s("ef.error", memory_.error());
-  w.f64s("ef.u", u_);
+template <class T>
+void EfEstimator<T>::save(StateWriter& w) const {
+  memory_.save(w, "ef.error");
+  write_values(w, "ef.u", std::span<const T>(u_));
 }
 
-void EfEstimator::load(StateReader& r) {
-  std::vector<double> e(memory_.error().size());
-  r.f64s("ef.error", e);
-  memory_.restore(e);
-  r.f64s("ef.u", u_);
+template <class T>
+void EfEstimator<T>::load(StateReader& r) {
+  memory_.load(r, "ef.error");
+  read_values(r, "ef.u", std::span<T>(u_));
 }
+
+template class EfEstimator<double>;
+template class EfEstimator<float>;
 
 }  // namespace dcopt

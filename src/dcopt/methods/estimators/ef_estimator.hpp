@@ -19,25 +19,27 @@ struct EfSpec {
   double input_scale = 1.0;  ///< s: v_i = e_i + s grad f_i(x)
 };
 
-class EfEstimator final : public GradientEstimator<double> {
+template <class T>
+class EfEstimator final : public GradientEstimator<T> {
  public:
   EfEstimator(EfSpec spec, std::size_t dim, StreamPlan& streams);
 
   EstimateTiming timing() const override { return EstimateTiming::before_step; }
-  StepCost init(WorkerContext&, GradientOracle<double>&, std::span<const double>) override {
-    return {};
-  }
-  StepCost update(WorkerContext& ctx, GradientOracle<double>& f, std::span<const double> x,
+  StepCost init(WorkerContext&, GradientOracle<T>&, std::span<const T>) override { return {}; }
+  StepCost update(WorkerContext& ctx, GradientOracle<T>& f, std::span<const T> x,
                   std::uint64_t round) override;
-  std::span<const double> estimate() const override { return u_; }
+  std::span<const T> estimate() const override { return u_; }
   void save(StateWriter& w) const override;
   void load(StateReader& r) override;
 
  private:
   EfSpec spec_;
-  Exchange<double> exchange_;
-  ErrorMemory memory_;
-  std::vector<double> v_, decoded_, avg_, u_;
+  Exchange<T> exchange_;
+  ErrorMemory<T> memory_;
+  std::vector<T> v_, avg_, u_;
 };
+
+extern template class EfEstimator<double>;
+extern template class EfEstimator<float>;
 
 }  // namespace dcopt

@@ -130,5 +130,6 @@ void MarinaEstimator<T>::load(StateReader& r) {
 }
 
 template class MarinaEstimator<double>;
+template class MarinaEstimator<float>;
 
 }  // namespace dcopt

@@ -78,5 +78,6 @@ class MarinaEstimator final : public GradientEstimator<T> {
 };
 
 extern template class MarinaEstimator<double>;
+extern template class MarinaEstimator<float>;
 
 }  // namespace dcopt

@@ -67,5 +67,6 @@ void VrDianaEstimator<T>::load(StateReader& r) {
 }
 
 template class VrDianaEstimator<double>;
+template class VrDianaEstimator<float>;
 
 }  // namespace dcopt

@@ -49,5 +49,6 @@ class VrDianaEstimator final : public GradientEstimator<T> {
 };
 
 extern template class VrDianaEstimator<double>;
+extern template class VrDianaEstimator<float>;
 
 }  // namespace dcopt

@@ -48,5 +48,8 @@ std::unique_ptr<GradientEstimator<T>> make_dcgd_estimator(const Settings& s,
 
 template std::unique_ptr<GradientEstimator<double>> make_dcgd_estimator<double>(
     const Settings&, const EstimatorSetup&, StreamPlan&);
+template std::unique_ptr<GradientEstimator<float>> make_dcgd_estimator<float>(const Settings&,
+                                                                              const EstimatorSetup&,
+                                                                              StreamPlan&);
 
 }  // namespace dcopt

@@ -65,5 +65,7 @@ std::unique_ptr<GradientEstimator<T>> make_diana_estimator(const Settings& s,
 
 template std::unique_ptr<GradientEstimator<double>> make_diana_estimator<double>(
     const Settings&, const EstimatorSetup&, StreamPlan&);
+template std::unique_ptr<GradientEstimator<float>> make_diana_estimator<float>(
+    const Settings&, const EstimatorSetup&, StreamPlan&);
 
 }  // namespace dcopt

@@ -60,5 +60,8 @@ std::unique_ptr<GradientEstimator<T>> make_ef21_estimator(const Settings& s,
 
 template std::unique_ptr<GradientEstimator<double>> make_ef21_estimator<double>(
     const Settings&, const EstimatorSetup&, StreamPlan&);
+template std::unique_ptr<GradientEstimator<float>> make_ef21_estimator<float>(const Settings&,
+                                                                              const EstimatorSetup&,
+                                                                              StreamPlan&);
 
 }  // namespace dcopt

@@ -69,5 +69,7 @@ std::unique_ptr<GradientEstimator<T>> make_marina_estimator(const Settings& s,
 
 template std::unique_ptr<GradientEstimator<double>> make_marina_estimator<double>(
     const Settings&, const EstimatorSetup&, StreamPlan&);
+template std::unique_ptr<GradientEstimator<float>> make_marina_estimator<float>(
+    const Settings&, const EstimatorSetup&, StreamPlan&);
 
 }  // namespace dcopt

@@ -101,7 +101,11 @@ std::unique_ptr<GradientEstimator<T>> make_vr_marina_online_estimator(const Sett
 
 template std::unique_ptr<GradientEstimator<double>> make_vr_marina_estimator<double>(
     const Settings&, const EstimatorSetup&, StreamPlan&);
+template std::unique_ptr<GradientEstimator<float>> make_vr_marina_estimator<float>(
+    const Settings&, const EstimatorSetup&, StreamPlan&);
 template std::unique_ptr<GradientEstimator<double>> make_vr_marina_online_estimator<double>(
+    const Settings&, const EstimatorSetup&, StreamPlan&);
+template std::unique_ptr<GradientEstimator<float>> make_vr_marina_online_estimator<float>(
     const Settings&, const EstimatorSetup&, StreamPlan&);
 
 }  // namespace dcopt

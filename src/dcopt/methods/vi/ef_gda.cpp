@@ -17,6 +17,7 @@ class EfGda final : public Method {
         h_(setup.h),
         opt_(read_method_options(s, "topk:ratio=0.3")),
         z_(setup.z0),
+        exchange_(StreamPlan().exchange("ef_gda")),
         memory_(z_.size()),
         F_m_(z_.size()),
         avg_(z_.size()),
@@ -34,8 +35,8 @@ class EfGda final : public Method {
     StepCost cost;
     op_.apply(z_, F_m_);
     cost.full_grads = 1;
-    cost.bits_up = memory_.exchange(ctx, *opt_.codec, F_m_, gamma_, avg_, round, 0);
-    cost.bits_down = server_broadcast(ctx, *opt_.server, avg_, c_bar_, round, 0);
+    cost.bits_up = memory_.exchange(ctx, exchange_, *opt_.codec, F_m_, gamma_, avg_, round);
+    cost.bits_down = exchange_.broadcast(ctx, *opt_.server, avg_, c_bar_, round);
     vec::axpy(-1.0, c_bar_, z_);
     h_.prox(gamma_, z_, z_);
     return cost;
@@ -60,7 +61,8 @@ class EfGda final : public Method {
   const CompositeTerm& h_;
   MethodOptions opt_;
   vec::Vec z_;
-  ErrorMemory memory_;
+  Exchange<double> exchange_;
+  ErrorMemory<double> memory_;
   vec::Vec F_m_, avg_, c_bar_;
   double delta_ = 1, theory_gamma_ = 0, gamma_ = 0;
 };

@@ -14,7 +14,6 @@
 namespace dcopt {
 namespace {
 
-constexpr unsigned kDiffSlot = 0;
 constexpr unsigned kRefreshSlot = 2;
 
 class Masha2 final : public Method {
@@ -25,6 +24,7 @@ class Masha2 final : public Method {
         z_(setup.z0),
         ref_(opt_.dense, z_.size(), kRefreshSlot),
         diff_(z_.size(), 0, StreamPlan().minibatch("operator difference")),
+        exchange_(StreamPlan().exchange("masha2 differences")),
         device_memory_(z_.size()),
         server_memory_(z_.size()),
         zbar_(z_.size()),
@@ -59,8 +59,8 @@ class Masha2 final : public Method {
     vec::axpy(-gamma_, ref_.F_w(), z_half_);
     StepCost cost = diff_(ctx, op_, round, z_half_, ref_.w(), ref_.F_m_w(), delta_);
     cost.bits_up +=
-        device_memory_.exchange(ctx, *opt_.codec, delta_, gamma_, avg_, round, kDiffSlot);
-    cost.bits_down += server_memory_.broadcast(ctx, *opt_.server, avg_, c_hat_, round, kDiffSlot);
+        device_memory_.exchange(ctx, exchange_, *opt_.codec, delta_, gamma_, avg_, round);
+    cost.bits_down += server_memory_.broadcast(ctx, exchange_, *opt_.server, avg_, c_hat_, round);
     vec::copy(z_half_, z_);  // z = z-bar - gamma F(w) - c-hat
     vec::axpy(-1.0, c_hat_, z_);
     cost += ref_.maybe_reset(ctx, op_, z_, 1.0 - tau_, round);
@@ -92,7 +92,8 @@ class Masha2 final : public Method {
   vec::Vec z_;
   ReferencePoint ref_;
   OperatorDifference diff_;
-  ErrorMemory device_memory_, server_memory_;
+  Exchange<double> exchange_;  // slot 0 (the reference point refreshes on slot kRefreshSlot)
+  ErrorMemory<double> device_memory_, server_memory_;
   vec::Vec zbar_, z_half_, delta_, avg_, c_hat_;
   double delta_dev_ = 1, delta_serv_ = 1, tau_ = 0, C_ = 0, theory_gamma_ = 0, gamma_ = 0;
 };
