@@ -113,22 +113,22 @@ void MpiComm::check_root(int root, const char* what) const {
   }
 }
 
-std::uint64_t MpiComm::layout_from_sizes(const char* what) {
+std::uint64_t MpiComm::layout_from_sizes(const char* what, const char* what_total) {
   // Every rank checks the same sizes, so either all ranks throw here or none does.
   std::uint64_t total = 0;
   for (int r = 0; r < size_; ++r) {
     const auto i = static_cast<std::size_t>(r);
     counts_[i] = detail::to_mpi_count(sizes_[i], what);
-    displs_[i] = detail::to_mpi_count(total, what);
+    displs_[i] = detail::to_mpi_count(total, what_total);
     total += sizes_[i];
   }
-  detail::to_mpi_count(total, what);
+  detail::to_mpi_count(total, what_total);
   return total;
 }
 
 void MpiComm::allgather(std::span<const std::uint8_t> mine, std::vector<Bytes>& out) {
   allgather_sizes(mine.size());
-  const std::uint64_t total = layout_from_sizes("allgather (total of all ranks)");
+  const std::uint64_t total = layout_from_sizes("allgather", "allgather (total of all ranks)");
   flat_.resize(total);
   check(MPI_Allgatherv(mine.data(), counts_[static_cast<std::size_t>(rank_)], MPI_BYTE,
                        flat_.data(), counts_.data(), displs_.data(), MPI_BYTE, comm_),
@@ -158,7 +158,7 @@ void MpiComm::broadcast(Bytes& bytes, int root) {
 void MpiComm::gather(std::span<const std::uint8_t> mine, int root, std::vector<Bytes>& out) {
   check_root(root, "gather");
   allgather_sizes(mine.size());
-  const std::uint64_t total = layout_from_sizes("gather (total of all ranks)");
+  const std::uint64_t total = layout_from_sizes("gather", "gather (total of all ranks)");
   const bool is_root = rank_ == root;
   if (is_root) flat_.resize(total);
   check(MPI_Gatherv(mine.data(), counts_[static_cast<std::size_t>(rank_)], MPI_BYTE,

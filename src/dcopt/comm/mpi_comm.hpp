@@ -80,7 +80,7 @@ class MpiComm final : public Communicator {
   void allgather_sizes(std::uint64_t mine);
   void check_root(int root, const char* what) const;
   /// Offsets of the ranks' parts in flat_ from sizes_ (counts_, displs_); returns the total.
-  std::uint64_t layout_from_sizes(const char* what);
+  std::uint64_t layout_from_sizes(const char* what, const char* what_total);
   template <class T>
   void allreduce(std::span<T> values);
   template <class T>
