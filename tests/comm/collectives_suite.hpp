@@ -8,14 +8,17 @@
 // the ranks (under MPI that would hang until ctest's timeout instead of reporting the failure).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 #include <string>
 #include <vector>
 
 #include "dcopt/comm/communicator.hpp"
+#include "dcopt/core/error.hpp"
 #include "dcopt/core/rng.hpp"
 
 namespace dcopt::comm_suite {
@@ -33,8 +36,16 @@ inline Bytes pattern(int rank, std::size_t length, int salt) {
   return b;
 }
 
+template <class T>
+bool same_bits(std::span<const T> a, std::span<const T> b) {
+  return a.size() == b.size() &&
+         (a.empty() || std::memcmp(a.data(), b.data(), sizeof(T) * a.size()) == 0);
+}
 inline bool same_bits(std::span<const double> a, std::span<const double> b) {
-  return a.size() == b.size() && (a.empty() || std::memcmp(a.data(), b.data(), 8 * a.size()) == 0);
+  return same_bits<double>(a, b);
+}
+inline bool same_bits(std::span<const float> a, std::span<const float> b) {
+  return same_bits<float>(a, b);
 }
 
 inline void check_rank_and_size(Communicator& c) {
@@ -120,6 +131,53 @@ inline void check_gather(Communicator& c) {
   for (const Bytes& b : none) EXPECT_TRUE(b.empty());
 }
 
+/// The out-parameter forms fill the caller's vectors and reuse their buffers: a second call with
+/// the same sizes keeps every out[r].data() (no allocation), and stale contents or a wrong
+/// outer size are overwritten.
+inline void check_out_parameters_reuse_buffers(Communicator& c) {
+  SCOPED_TRACE(who(c));
+  const auto n = static_cast<std::size_t>(c.size());
+  auto size_of = [](std::size_t r) { return 100 + 3 * r; };  // nonempty: data() is a real buffer
+  std::vector<Bytes> out(n + 3, Bytes(5, 0xee));             // wrong size, stale contents
+  c.allgather(pattern(c.rank(), size_of(static_cast<std::size_t>(c.rank())), 1), out);
+  EXPECT_EQ(out.size(), n);
+  std::vector<const std::uint8_t*> buffers;
+  for (const Bytes& b : out) buffers.push_back(b.data());
+  const Bytes* outer = out.data();
+  for (int salt = 2; salt < 4; ++salt) {
+    c.allgather(pattern(c.rank(), size_of(static_cast<std::size_t>(c.rank())), salt), out);
+    EXPECT_EQ(out.size(), n);
+    EXPECT_EQ(out.data(), outer);
+    for (std::size_t r = 0; r < std::min(n, out.size()); ++r) {
+      EXPECT_EQ(out[r], pattern(static_cast<int>(r), size_of(r), salt)) << "from rank " << r;
+      EXPECT_EQ(out[r].data(), buffers[r]) << "out[" << r << "] was reallocated";
+    }
+  }
+  // Shorter contributions fit in the same buffers too.
+  c.allgather(pattern(c.rank(), 7, 4), out);
+  for (std::size_t r = 0; r < std::min(n, out.size()); ++r) {
+    EXPECT_EQ(out[r], pattern(static_cast<int>(r), 7, 4));
+    EXPECT_EQ(out[r].data(), buffers[r]);
+  }
+
+  // gather: the root's buffers are reused the same way; a non-root's `out` is emptied.
+  const int root = c.size() - 1;
+  std::vector<Bytes> g(2, Bytes(9, 0xee));
+  c.gather(pattern(c.rank(), size_of(static_cast<std::size_t>(c.rank())), 5), root, g);
+  std::vector<const std::uint8_t*> gbuffers;
+  for (const Bytes& b : g) gbuffers.push_back(b.data());
+  c.gather(pattern(c.rank(), size_of(static_cast<std::size_t>(c.rank())), 6), root, g);
+  if (c.rank() == root) {
+    EXPECT_EQ(g.size(), n);
+    for (std::size_t r = 0; r < std::min(n, g.size()); ++r) {
+      EXPECT_EQ(g[r], pattern(static_cast<int>(r), size_of(r), 6)) << "from rank " << r;
+      EXPECT_EQ(g[r].data(), gbuffers[r]) << "g[" << r << "] was reallocated";
+    }
+  } else {
+    EXPECT_TRUE(g.empty());
+  }
+}
+
 /// Rank r's contribution to element j of a vector of 2*size + 1 elements. In element j the ranks
 /// j, j+1, j+2 (mod size) contribute 1.0, 1e16, -1e16, so 1.0 is absorbed or not depending on
 /// which of the big values it meets first: the floating-point sum depends on the order of
@@ -175,6 +233,182 @@ inline void check_allreduce_sum(Communicator& c) {
   }
 }
 
+/// A value of rank `rank` for element i that depends on (rank, i, salt) only, with magnitudes
+/// spread over 2^-32..2^32 so that a sum of a few of them depends on the order of addition (a
+/// small value is absorbed or not depending on which big one it meets first).
+template <class T>
+T wide_value(int rank, std::size_t i, std::uint64_t salt) {
+  std::uint64_t h = salt * 0x9e3779b97f4a7c15ull ^ (static_cast<std::uint64_t>(rank) << 40) ^ i;
+  h ^= h >> 30;  // splitmix64's finalizer
+  h *= 0xbf58476d1ce4e5b9ull;
+  h ^= h >> 27;
+  h *= 0x94d049bb133111ebull;
+  h ^= h >> 31;
+  const double unit = static_cast<double>(h >> 11) * 0x1p-53 * 2.0 - 1.0;  // [-1, 1)
+  return static_cast<T>(std::ldexp(unit, static_cast<int>(h & 63) - 32));
+}
+
+/// Rank `rank`'s contribution of d elements; from d >= 7 on, the last element is -0.0 on every
+/// rank (its sum must stay -0.0, which a sum started from +0.0 would lose).
+template <class T>
+std::vector<T> wide_contribution(int rank, std::size_t d, std::uint64_t salt) {
+  std::vector<T> v(d);
+  for (std::size_t i = 0; i < d; ++i) v[i] = wide_value<T>(rank, i, salt);
+  if (d >= 7) v.back() = static_cast<T>(-0.0);
+  return v;
+}
+
+/// The sum of the n ranks' contributions added in the order `order` (rank order: 0, 1, ...), in
+/// T, starting from the first contribution: the reference the deterministic mode must match.
+template <class T>
+std::vector<T> ordered_sum(int n, std::size_t d, std::uint64_t salt, bool reverse = false) {
+  auto rank_at = [&](int k) { return reverse ? n - 1 - k : k; };
+  std::vector<T> sum = wide_contribution<T>(rank_at(0), d, salt);
+  for (int k = 1; k < n; ++k) {
+    const std::vector<T> v = wide_contribution<T>(rank_at(k), d, salt);
+    for (std::size_t i = 0; i < d; ++i) sum[i] += v[i];
+  }
+  return sum;
+}
+
+/// Every rank holds bit-identical `x`.
+template <class T>
+void check_same_on_all_ranks(Communicator& c, std::span<const T> x) {
+  SCOPED_TRACE(who(c));
+  const auto* p = reinterpret_cast<const std::uint8_t*>(x.data());
+  auto all = c.allgather(std::span(p, sizeof(T) * x.size()));
+  const Bytes mine(p, p + sizeof(T) * x.size());
+  for (std::size_t r = 0; r < all.size(); ++r)
+    EXPECT_EQ(all[r], mine) << "rank " << r << " differs";
+}
+inline void check_same_on_all_ranks(Communicator& c, std::span<const double> x) {
+  check_same_on_all_ranks<double>(c, x);
+}
+
+/// Deterministic allreduce_sum of T against the rank-ordered reference, bit for bit, on lengths
+/// that hit the chunking edge cases (d = 1 and 7 < size: empty chunks; 7, 1000 and 100003 not
+/// divisible by 2, 3, 4 or 7), with the default gather limit and with each realization forced
+/// (limit 0: always chunked, UINT64_MAX: always allgathered), so both realizations are checked
+/// against the same reference.
+template <class T>
+void check_allreduce_matches_rank_order(Communicator& c) {
+  SCOPED_TRACE(who(c) + (sizeof(T) == 4 ? ", float" : ", double"));
+  const std::uint64_t limits[] = {Communicator::kDefaultReduceGatherLimit, 0,
+                                  std::numeric_limits<std::uint64_t>::max()};
+  for (std::size_t d : {std::size_t{1}, std::size_t{7}, std::size_t{1000}, std::size_t{100003}}) {
+    SCOPED_TRACE("d = " + std::to_string(d));
+    const std::uint64_t salt = d;
+    const std::vector<T> expected = ordered_sum<T>(c.size(), d, salt);
+    // The reference can tell rank order from another order (with 3 ranks and enough elements).
+    if (c.size() >= 3 && d >= 1000) {
+      EXPECT_FALSE(same_bits<T>(expected, ordered_sum<T>(c.size(), d, salt, true)));
+    }
+    for (std::uint64_t limit : limits) {
+      SCOPED_TRACE("gather limit " + std::to_string(limit));
+      c.set_reduce_gather_limit(limit);
+      std::vector<T> x = wide_contribution<T>(c.rank(), d, salt);
+      c.allreduce_sum(std::span<T>(x));
+      std::size_t first_diff = 0;
+      while (first_diff < d && std::memcmp(&x[first_diff], &expected[first_diff], sizeof(T)) == 0)
+        ++first_diff;
+      EXPECT_EQ(first_diff, d) << "first differing element " << first_diff << ": got "
+                               << (first_diff < d ? x[first_diff] : T{}) << ", want "
+                               << (first_diff < d ? expected[first_diff] : T{});
+      if (d >= 7) {
+        EXPECT_TRUE(std::signbit(x.back()));
+      }
+      check_same_on_all_ranks<T>(c, x);
+    }
+  }
+  c.set_reduce_gather_limit(Communicator::kDefaultReduceGatherLimit);
+  // Empty vectors are a valid (no-op) reduction in either realization.
+  std::vector<T> none;
+  c.allreduce_sum(std::span<T>(none));
+  c.set_reduce_gather_limit(0);
+  c.allreduce_sum(std::span<T>(none));
+  c.set_reduce_gather_limit(Communicator::kDefaultReduceGatherLimit);
+  EXPECT_TRUE(none.empty());
+}
+
+/// Ranks that disagree on the length, the element type, the mode or the gather limit get a
+/// CommError on every rank before any value moves, and the communicator stays usable.
+inline void check_allreduce_disagreement_fails_everywhere(Communicator& c) {
+  SCOPED_TRACE(who(c));
+  if (c.size() < 2) return;  // one rank cannot disagree with another
+  const bool odd_one = c.rank() == 1;
+  {
+    SCOPED_TRACE("length");
+    std::vector<float> v(odd_one ? 8 : 7, 1.0f);
+    EXPECT_THROW(c.allreduce_sum(std::span<float>(v)), CommError);
+    std::vector<double> big(odd_one ? 100004 : 100003, 1.0);  // the chunked realization too
+    EXPECT_THROW(c.allreduce_sum(std::span<double>(big)), CommError);
+  }
+  {
+    SCOPED_TRACE("element type");
+    std::vector<float> f(5, 1.0f);
+    std::vector<double> d(5, 1.0);
+    if (odd_one) {
+      EXPECT_THROW(c.allreduce_sum(std::span<float>(f)), CommError);
+    } else {
+      EXPECT_THROW(c.allreduce_sum(std::span<double>(d)), CommError);
+    }
+  }
+  {
+    SCOPED_TRACE("mode");
+    std::vector<double> v(5, 1.0);
+    if (odd_one) c.set_reduce_mode(ReduceMode::native);
+    EXPECT_THROW(c.allreduce_sum(std::span<double>(v)), CommError);
+    c.set_reduce_mode(ReduceMode::deterministic);
+  }
+  {
+    SCOPED_TRACE("gather limit");
+    std::vector<double> v(5, 1.0);
+    if (odd_one) c.set_reduce_gather_limit(0);
+    EXPECT_THROW(c.allreduce_sum(std::span<double>(v)), CommError);
+    c.set_reduce_gather_limit(Communicator::kDefaultReduceGatherLimit);
+  }
+  std::vector<float> w{static_cast<float>(c.rank())};
+  c.allreduce_sum(std::span<float>(w));
+  EXPECT_EQ(w[0], static_cast<float>(c.size() * (c.size() - 1) / 2));
+}
+
+/// ReduceMode::native adds in an order of the backend's choosing: each element must be within
+/// `tolerance` * sum_r |v_r[i]| of the deterministic sum. Justification: any order of adding the
+/// same n terms is within (n-1) * u * sum|terms| of the exact sum (u = 2^-24 float, 2^-53
+/// double), so two orders differ by at most 2(n-1)u * sum|terms|: with n <= 7 ranks, 7.2e-7
+/// (float) and 1.4e-15 (double), below the 1e-6 / 1e-12 used.
+template <class T>
+void check_native_mode_is_close(Communicator& c, double tolerance) {
+  SCOPED_TRACE(who(c) + (sizeof(T) == 4 ? ", float" : ", double"));
+  for (std::size_t d : {std::size_t{7}, std::size_t{1000}, std::size_t{100003}}) {
+    SCOPED_TRACE("d = " + std::to_string(d));
+    const std::uint64_t salt = 1000 + d;
+    std::vector<T> deterministic = wide_contribution<T>(c.rank(), d, salt);
+    c.allreduce_sum(std::span<T>(deterministic));
+    std::vector<T> native = wide_contribution<T>(c.rank(), d, salt);
+    c.set_reduce_mode(ReduceMode::native);
+    EXPECT_EQ(c.reduce_mode(), ReduceMode::native);
+    c.allreduce_sum(std::span<T>(native));
+    c.set_reduce_mode(ReduceMode::deterministic);
+    std::vector<double> scale(d, 0.0);
+    for (int r = 0; r < c.size(); ++r) {
+      const std::vector<T> v = wide_contribution<T>(r, d, salt);
+      for (std::size_t i = 0; i < d; ++i) scale[i] += std::abs(static_cast<double>(v[i]));
+    }
+    std::size_t bad = 0, first_bad = d;
+    for (std::size_t i = 0; i < d; ++i) {
+      const double diff =
+          std::abs(static_cast<double>(native[i]) - static_cast<double>(deterministic[i]));
+      if (!(diff <= tolerance * scale[i])) {
+        if (bad++ == 0) first_bad = i;
+      }
+    }
+    EXPECT_EQ(bad, 0u) << "first at " << first_bad << ": native "
+                       << (first_bad < d ? native[first_bad] : T{}) << ", deterministic "
+                       << (first_bad < d ? deterministic[first_bad] : T{});
+  }
+}
+
 /// Byte counts exactly as communicator.hpp defines them, per rank, for totals and the per-round
 /// window.
 inline void check_meter(Communicator& c) {
@@ -217,9 +451,35 @@ inline void check_meter(Communicator& c) {
   expect_round(r == gather_root ? 0 : g_size(r),
                r == gather_root ? sum_except(gather_root, g_size) : 0, "gather");
 
+  // allreduce_sum: 10 doubles are below the gather limit, so every rank gets every
+  // contribution: (n-1) * 80 bytes each way.
   std::vector<double> v(10, 1.0);
   c.allreduce_sum(v);
-  expect_round(80 * (n - 1), 80 * (n - 1), "allreduce_sum");
+  expect_round(80 * (n - 1), 80 * (n - 1), "allreduce_sum, small");
+  // The chunked realization moves rank r's part of every other chunk (d - c_r elements) out and
+  // n-1 parts of its own chunk in, then its summed chunk to n-1 ranks and the other summed chunks
+  // in: (d - c_r + (n-1) * c_r) elements each way, with chunk r = [r*d/n, (r+1)*d/n). With one
+  // rank (c_0 = d) that is 0, as it must be.
+  auto chunked = [&](std::uint64_t d, std::uint64_t s) {
+    const std::uint64_t c_r = (r + 1) * d / n - r * d / n;
+    return (d - c_r + (n - 1) * c_r) * s;
+  };
+  std::vector<double> big(100003, 1.0);  // 800 KB per rank: above the default limit
+  c.allreduce_sum(big);
+  expect_round(chunked(100003, 8), chunked(100003, 8), "allreduce_sum, big");
+  std::vector<float> f(10, 1.0f);
+  c.set_reduce_gather_limit(0);  // forces chunks of 10 / n elements (some empty when n > 10)
+  c.allreduce_sum(std::span<float>(f));
+  c.set_reduce_gather_limit(Communicator::kDefaultReduceGatherLimit);
+  expect_round(chunked(10, 4), chunked(10, 4), "allreduce_sum, chunked");
+  // Native mode meters the same as the deterministic one (MPI_Allreduce's own traffic is not
+  // observable), so both backends report the same numbers.
+  c.set_reduce_mode(ReduceMode::native);
+  c.allreduce_sum(v);
+  expect_round(80 * (n - 1), 80 * (n - 1), "allreduce_sum, native, small");
+  c.allreduce_sum(big);
+  expect_round(chunked(100003, 8), chunked(100003, 8), "allreduce_sum, native, big");
+  c.set_reduce_mode(ReduceMode::deterministic);
 
   c.barrier();
   expect_round(0, 0, "barrier");
@@ -231,67 +491,75 @@ inline void check_meter(Communicator& c) {
 
 /// A small seeded "optimization": every round each rank draws from its own stream, the draws
 /// are summed, and the state goes through a nonlinear update, so any difference in a single bit
-/// of any sum propagates to the end.
-inline std::vector<double> local_draw(std::uint64_t seed, int rank, int round,
-                                      std::span<const double> x) {
+/// of any sum propagates to the end. T is the element type of the state and of the sums (the
+/// draws and the update are computed in double and rounded to T).
+template <class T = double>
+std::vector<T> local_draw(std::uint64_t seed, int rank, int round, std::span<const T> x) {
   Rng rng(seed, Purpose::test, static_cast<std::uint64_t>(rank), static_cast<std::uint64_t>(round));
-  std::vector<double> g(x.size());
+  std::vector<T> g(x.size());
   for (std::size_t i = 0; i < x.size(); ++i) {
-    g[i] = rng.normal() * 1e3 + std::tanh(x[i] * (rank + 1)) + 1e-7 * rng.uniform();
+    g[i] = static_cast<T>(rng.normal() * 1e3 + std::tanh(static_cast<double>(x[i]) * (rank + 1)) +
+                          1e-7 * rng.uniform());
   }
   return g;
 }
 
-inline void update(std::vector<double>& x, std::span<const double> sum, int n) {
+template <class T = double>
+void update(std::vector<T>& x, std::span<const T> sum, int n) {
   for (std::size_t i = 0; i < x.size(); ++i) {
-    x[i] = 0.9 * x[i] - 0.1 * std::sin(sum[i] / n) + 1e-3 * std::exp(-x[i] * x[i]);
+    const double xi = x[i];
+    x[i] = static_cast<T>(0.9 * xi - 0.1 * std::sin(static_cast<double>(sum[i]) / n) +
+                          1e-3 * std::exp(-xi * xi));
   }
 }
 
-inline std::vector<double> seeded_run(Communicator& c, std::uint64_t seed, int rounds = 50,
-                                      std::size_t d = 33) {
-  std::vector<double> x(d, 0.0);
+template <class T = double>
+std::vector<T> seeded_run(Communicator& c, std::uint64_t seed, int rounds = 50,
+                          std::size_t d = 33) {
+  std::vector<T> x(d, T{0});
   for (int k = 0; k < rounds; ++k) {
-    auto g = local_draw(seed, c.rank(), k, x);
-    c.allreduce_sum(g);
-    update(x, g, c.size());
+    auto g = local_draw<T>(seed, c.rank(), k, x);
+    c.allreduce_sum(std::span<T>(g));
+    update<T>(x, g, c.size());
   }
   return x;
 }
 
 /// The same computation simulated serially for n ranks (rank-order sums), the reference both
 /// backends must match bit for bit.
-inline std::vector<double> seeded_reference(int n, std::uint64_t seed, int rounds = 50,
-                                            std::size_t d = 33) {
-  std::vector<double> x(d, 0.0);
+template <class T = double>
+std::vector<T> seeded_reference(int n, std::uint64_t seed, int rounds = 50, std::size_t d = 33) {
+  std::vector<T> x(d, T{0});
   for (int k = 0; k < rounds; ++k) {
-    auto sum = local_draw(seed, 0, k, x);
+    auto sum = local_draw<T>(seed, 0, k, x);
     for (int r = 1; r < n; ++r) {
-      auto g = local_draw(seed, r, k, x);
+      auto g = local_draw<T>(seed, r, k, x);
       for (std::size_t i = 0; i < d; ++i) sum[i] += g[i];
     }
-    update(x, sum, n);
+    update<T>(x, sum, n);
   }
   return x;
 }
 
-/// Every rank holds bit-identical `x`.
-inline void check_same_on_all_ranks(Communicator& c, std::span<const double> x) {
-  SCOPED_TRACE(who(c));
-  const auto* p = reinterpret_cast<const std::uint8_t*>(x.data());
-  auto all = c.allgather(std::span(p, 8 * x.size()));
-  const Bytes mine(p, p + 8 * x.size());
-  for (std::size_t r = 0; r < all.size(); ++r)
-    EXPECT_EQ(all[r], mine) << "rank " << r << " differs";
+template <class T>
+void check_seeded_run_of(Communicator& c) {
+  SCOPED_TRACE(who(c) + (sizeof(T) == 4 ? ", float" : ", double"));
+  // Default limit (d = 33 is allgathered) and limit 0 (chunked).
+  for (std::uint64_t limit : {Communicator::kDefaultReduceGatherLimit, std::uint64_t{0}}) {
+    SCOPED_TRACE("gather limit " + std::to_string(limit));
+    c.set_reduce_gather_limit(limit);
+    auto x = seeded_run<T>(c, 2024);
+    check_same_on_all_ranks<T>(c, x);
+    EXPECT_TRUE(same_bits<T>(x, seeded_reference<T>(c.size(), 2024)));
+    // The seed matters (the check above is not comparing constants).
+    EXPECT_FALSE(same_bits<T>(x, seeded_reference<T>(c.size(), 2025)));
+  }
+  c.set_reduce_gather_limit(Communicator::kDefaultReduceGatherLimit);
 }
 
 inline void check_seeded_run(Communicator& c) {
-  SCOPED_TRACE(who(c));
-  auto x = seeded_run(c, 2024);
-  check_same_on_all_ranks(c, x);
-  EXPECT_TRUE(same_bits(x, seeded_reference(c.size(), 2024)));
-  // The seed matters (the check above is not comparing constants).
-  EXPECT_FALSE(same_bits(x, seeded_reference(c.size(), 2025)));
+  check_seeded_run_of<double>(c);
+  check_seeded_run_of<float>(c);
 }
 
 inline void run_all(Communicator& c) {
@@ -300,7 +568,13 @@ inline void run_all(Communicator& c) {
   check_allgather(c);
   check_broadcast(c);
   check_gather(c);
+  check_out_parameters_reuse_buffers(c);
   check_allreduce_sum(c);
+  check_allreduce_matches_rank_order<float>(c);
+  check_allreduce_matches_rank_order<double>(c);
+  check_allreduce_disagreement_fails_everywhere(c);
+  check_native_mode_is_close<float>(c, 1e-6);
+  check_native_mode_is_close<double>(c, 1e-12);
   check_meter(c);
   check_seeded_run(c);
 }

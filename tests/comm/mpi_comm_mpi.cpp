@@ -57,6 +57,50 @@ TEST(MpiComm, SeededRunMatchesThreadCommBitForBit) {
   EXPECT_TRUE(comm_suite::same_bits(x, comm_suite::seeded_reference(comm.size(), 31337)));
 }
 
+// The same for float sums, with each realization of the deterministic mode (d = 33 is allgathered
+// by default; gather limit 0 reduces chunks).
+TEST(MpiComm, FloatSeededRunMatchesThreadCommBitForBit) {
+  MpiComm comm;
+  for (std::uint64_t limit : {Communicator::kDefaultReduceGatherLimit, std::uint64_t{0}}) {
+    SCOPED_TRACE("gather limit " + std::to_string(limit));
+    comm.set_reduce_gather_limit(limit);
+    const auto x = comm_suite::seeded_run<float>(comm, 4242);
+    comm_suite::check_same_on_all_ranks<float>(comm, x);
+    std::vector<float> threads_x;
+    run_threads(comm.size(), [&](Communicator& c) {
+      c.set_reduce_gather_limit(limit);
+      auto y = comm_suite::seeded_run<float>(c, 4242);
+      if (c.rank() == 0) threads_x = std::move(y);
+    });
+    EXPECT_TRUE(comm_suite::same_bits(x, threads_x));
+    EXPECT_TRUE(comm_suite::same_bits(x, comm_suite::seeded_reference<float>(comm.size(), 4242)));
+  }
+}
+
+// A big vector through both backends' chunked realizations: the same bits.
+TEST(MpiComm, BigAllreduceMatchesThreadCommBitForBit) {
+  MpiComm comm;
+  const std::size_t d = 100003;
+  auto f = comm_suite::wide_contribution<float>(comm.rank(), d, 77);
+  auto g = comm_suite::wide_contribution<double>(comm.rank(), d, 77);
+  comm.allreduce_sum(std::span<float>(f));
+  comm.allreduce_sum(std::span<double>(g));
+  std::vector<float> threads_f;
+  std::vector<double> threads_g;
+  run_threads(comm.size(), [&](Communicator& c) {
+    auto a = comm_suite::wide_contribution<float>(c.rank(), d, 77);
+    auto b = comm_suite::wide_contribution<double>(c.rank(), d, 77);
+    c.allreduce_sum(std::span<float>(a));
+    c.allreduce_sum(std::span<double>(b));
+    if (c.rank() == 0) {
+      threads_f = std::move(a);
+      threads_g = std::move(b);
+    }
+  });
+  EXPECT_TRUE(comm_suite::same_bits(f, threads_f));
+  EXPECT_TRUE(comm_suite::same_bits(g, threads_g));
+}
+
 TEST(MpiComm, MismatchedAllreduceLengthsFailOnEveryRankNamingTheSizes) {
   MpiComm comm;
   std::vector<double> v(comm.rank() == 1 ? 4 : 3, 1.0);

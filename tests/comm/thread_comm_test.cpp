@@ -185,10 +185,70 @@ TEST(ThreadComm, MismatchedAllreduceLengthsFailOnEveryRankNamingTheSizes) {
   });
   for (int r = 0; r < n; ++r) {
     const auto& e = errors[static_cast<std::size_t>(r)];
-    EXPECT_THAT(e, HasSubstr("rank 0: allreduce_sum of 3 values")) << "rank " << r;
-    EXPECT_THAT(e, HasSubstr("rank 1: allreduce_sum of 4 values")) << "rank " << r;
+    EXPECT_THAT(e, HasSubstr("rank 0: allreduce_sum of 3 fp64 values (deterministic"))
+        << "rank " << r;
+    EXPECT_THAT(e, HasSubstr("rank 1: allreduce_sum of 4 fp64 values (deterministic"))
+        << "rank " << r;
     EXPECT_EQ(after[static_cast<std::size_t>(r)], 0.0 + 1.0 + 2.0 + 3.0);
   }
+}
+
+TEST(ThreadComm, MismatchedAllreduceModesFailOnEveryRankNamingThem) {
+  const int n = 3;
+  std::vector<std::string> errors(n);
+  run_threads(n, [&](Communicator& c) {
+    std::vector<float> v(5, 1.0f);
+    if (c.rank() == 2) c.set_reduce_mode(ReduceMode::native);
+    try {
+      c.allreduce_sum(std::span<float>(v));
+    } catch (const CommError& e) {
+      errors[static_cast<std::size_t>(c.rank())] = e.what();
+    }
+  });
+  for (int r = 0; r < n; ++r) {
+    const auto& e = errors[static_cast<std::size_t>(r)];
+    EXPECT_THAT(e, HasSubstr("rank 0: allreduce_sum of 5 fp32 values (deterministic"));
+    EXPECT_THAT(e, HasSubstr("rank 2: allreduce_sum of 5 fp32 values (native"));
+  }
+}
+
+// ThreadComm has no order-free reduction, so native mode is the deterministic code: the same
+// bits, both realizations, both element types.
+TEST(ThreadComm, NativeModeIsBitIdenticalToDeterministic) {
+  for (int n : {2, 3, 4}) {
+    run_threads(n, [&](Communicator& c) {
+      SCOPED_TRACE(comm_suite::who(c));
+      for (std::size_t d : {std::size_t{7}, std::size_t{100003}}) {
+        auto f = comm_suite::wide_contribution<float>(c.rank(), d, 5);
+        auto g = comm_suite::wide_contribution<double>(c.rank(), d, 5);
+        c.set_reduce_mode(ReduceMode::native);
+        c.allreduce_sum(std::span<float>(f));
+        c.allreduce_sum(std::span<double>(g));
+        c.set_reduce_mode(ReduceMode::deterministic);
+        EXPECT_TRUE(comm_suite::same_bits(f, comm_suite::ordered_sum<float>(n, d, 5)));
+        EXPECT_TRUE(comm_suite::same_bits(g, comm_suite::ordered_sum<double>(n, d, 5)));
+      }
+    });
+  }
+}
+
+// The chunked realization writes into the other ranks' buffers while they wait: repeated calls
+// with all thread interleavings the scheduler produces must give the reference every time, and
+// no rank may see a buffer before every chunk was written into it.
+TEST(ThreadComm, ChunkedAllreduceIsStableUnderRepetition) {
+  const int n = 4;
+  const std::size_t d = 20011;
+  const auto expected = comm_suite::ordered_sum<float>(n, d, 9);
+  std::atomic<int> wrong{0};
+  run_threads(n, [&](Communicator& c) {
+    c.set_reduce_gather_limit(0);
+    for (int k = 0; k < 200; ++k) {
+      auto x = comm_suite::wide_contribution<float>(c.rank(), d, 9);
+      c.allreduce_sum(std::span<float>(x));
+      if (!comm_suite::same_bits(x, expected)) ++wrong;
+    }
+  });
+  EXPECT_EQ(wrong.load(), 0);
 }
 
 TEST(ThreadComm, MismatchedCollectivesOrRootsFailOnEveryRank) {

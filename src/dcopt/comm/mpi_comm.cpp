@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <climits>
 #include <string>
+#include <type_traits>
 
+#include "dcopt/comm/allreduce_plan.hpp"
 #include "dcopt/core/error.hpp"
 
 namespace dcopt {
@@ -86,6 +88,9 @@ MpiComm::MpiComm(MPI_Comm comm) {
   sizes_.resize(static_cast<std::size_t>(size_));
   counts_.resize(static_cast<std::size_t>(size_));
   displs_.resize(static_cast<std::size_t>(size_));
+  recv_counts_.resize(static_cast<std::size_t>(size_));
+  recv_displs_.resize(static_cast<std::size_t>(size_));
+  calls_.resize(4 * static_cast<std::size_t>(size_));
 }
 
 MpiComm::~MpiComm() {
@@ -108,28 +113,32 @@ void MpiComm::check_root(int root, const char* what) const {
   }
 }
 
-std::vector<Bytes> MpiComm::allgather(std::span<const std::uint8_t> mine) {
-  allgather_sizes(mine.size());
+std::uint64_t MpiComm::layout_from_sizes(const char* what, const char* what_total) {
   // Every rank checks the same sizes, so either all ranks throw here or none does.
   std::uint64_t total = 0;
   for (int r = 0; r < size_; ++r) {
     const auto i = static_cast<std::size_t>(r);
-    counts_[i] = detail::to_mpi_count(sizes_[i], "allgather");
-    displs_[i] = detail::to_mpi_count(total, "allgather (total of all ranks)");
+    counts_[i] = detail::to_mpi_count(sizes_[i], what);
+    displs_[i] = detail::to_mpi_count(total, what_total);
     total += sizes_[i];
   }
-  detail::to_mpi_count(total, "allgather (total of all ranks)");
+  detail::to_mpi_count(total, what_total);
+  return total;
+}
+
+void MpiComm::allgather(std::span<const std::uint8_t> mine, std::vector<Bytes>& out) {
+  allgather_sizes(mine.size());
+  const std::uint64_t total = layout_from_sizes("allgather", "allgather (total of all ranks)");
   flat_.resize(total);
   check(MPI_Allgatherv(mine.data(), counts_[static_cast<std::size_t>(rank_)], MPI_BYTE,
                        flat_.data(), counts_.data(), displs_.data(), MPI_BYTE, comm_),
         "MPI_Allgatherv");
-  std::vector<Bytes> all(static_cast<std::size_t>(size_));
-  for (std::size_t r = 0; r < all.size(); ++r) {
+  out.resize(static_cast<std::size_t>(size_));
+  for (std::size_t r = 0; r < out.size(); ++r) {
     auto begin = flat_.begin() + displs_[r];
-    all[r].assign(begin, begin + counts_[r]);
+    out[r].assign(begin, begin + counts_[r]);
   }
   meter_.record(mine.size() * static_cast<std::uint64_t>(size_ - 1), total - mine.size());
-  return all;
 }
 
 void MpiComm::broadcast(Bytes& bytes, int root) {
@@ -146,62 +155,108 @@ void MpiComm::broadcast(Bytes& bytes, int root) {
   }
 }
 
-std::vector<Bytes> MpiComm::gather(std::span<const std::uint8_t> mine, int root) {
+void MpiComm::gather(std::span<const std::uint8_t> mine, int root, std::vector<Bytes>& out) {
   check_root(root, "gather");
   allgather_sizes(mine.size());
-  std::uint64_t total = 0;
-  for (int r = 0; r < size_; ++r) {
-    const auto i = static_cast<std::size_t>(r);
-    counts_[i] = detail::to_mpi_count(sizes_[i], "gather");
-    displs_[i] = detail::to_mpi_count(total, "gather (total of all ranks)");
-    total += sizes_[i];
-  }
-  detail::to_mpi_count(total, "gather (total of all ranks)");
+  const std::uint64_t total = layout_from_sizes("gather", "gather (total of all ranks)");
   const bool is_root = rank_ == root;
   if (is_root) flat_.resize(total);
   check(MPI_Gatherv(mine.data(), counts_[static_cast<std::size_t>(rank_)], MPI_BYTE,
                     is_root ? flat_.data() : nullptr, counts_.data(), displs_.data(), MPI_BYTE,
                     root, comm_),
         "MPI_Gatherv");
-  std::vector<Bytes> all;
   if (!is_root) {
+    out.clear();
     meter_.record(mine.size(), 0);
-    return all;
+    return;
   }
-  all.resize(static_cast<std::size_t>(size_));
-  for (std::size_t r = 0; r < all.size(); ++r) {
+  out.resize(static_cast<std::size_t>(size_));
+  for (std::size_t r = 0; r < out.size(); ++r) {
     auto begin = flat_.begin() + displs_[r];
-    all[r].assign(begin, begin + counts_[r]);
+    out[r].assign(begin, begin + counts_[r]);
   }
   meter_.record(0, total - mine.size());
-  return all;
 }
 
-void MpiComm::allreduce_sum(std::span<double> values) {
-  allgather_sizes(values.size());
-  // All ranks see the same lengths, so a mismatch throws on every rank with the same message.
-  if (std::any_of(sizes_.begin(), sizes_.end(), [&](std::uint64_t s) { return s != sizes_[0]; })) {
+void MpiComm::allreduce_sum(std::span<float> values) { allreduce(values); }
+
+void MpiComm::allreduce_sum(std::span<double> values) { allreduce(values); }
+
+template <class T>
+std::vector<T>& MpiComm::scratch() {
+  if constexpr (std::is_same_v<T, float>) {
+    return scratch_f32_;
+  } else {
+    return scratch_f64_;
+  }
+}
+
+template <class T>
+void MpiComm::allreduce(std::span<T> values) {
+  static_assert(std::is_same_v<T, float> || std::is_same_v<T, double>);
+  const MPI_Datatype type = std::is_same_v<T, float> ? MPI_FLOAT : MPI_DOUBLE;
+  const detail::AllreduceCall call = detail::allreduce_call<T>(*this, values.size());
+  const std::uint64_t words[4] = {call.count, call.elem_bytes, call.mode, call.gather_limit};
+  check(MPI_Allgather(words, 4, MPI_UINT64_T, calls_.data(), 4, MPI_UINT64_T, comm_),
+        "MPI_Allgather (allreduce_sum call)");
+  // All ranks see the same calls, so a disagreement throws on every rank with the same message.
+  auto call_of = [&](int r) {
+    const std::uint64_t* w = calls_.data() + 4 * static_cast<std::size_t>(r);
+    return detail::AllreduceCall{w[0], w[1], w[2], w[3]};
+  };
+  bool same = true;
+  for (int r = 1; r < size_; ++r) same = same && call_of(r) == call_of(0);
+  if (!same) {
     std::string what;
     for (int r = 0; r < size_; ++r) {
-      what +=
-          fmt::format("{}rank {}: {}", r == 0 ? "" : ", ", r, sizes_[static_cast<std::size_t>(r)]);
+      what += fmt::format("{}rank {}: {}", r == 0 ? "" : ", ", r, detail::describe(call_of(r)));
     }
-    throw CommError(fmt::format("allreduce_sum: ranks passed different lengths ({})", what));
+    throw CommError(fmt::format("allreduce_sum: ranks disagree ({})", what));
   }
   const int count = detail::to_mpi_count(values.size(), "allreduce_sum");
-  const std::size_t n = values.size();
-  gathered_.resize(n * static_cast<std::size_t>(size_));
-  check(MPI_Allgather(values.data(), count, MPI_DOUBLE, gathered_.data(), count, MPI_DOUBLE, comm_),
-        "MPI_Allgather (allreduce_sum)");
-  // Same operations in the same order as ThreadComm: start from rank 0 (not from 0.0, which
-  // would turn -0.0 into 0.0), then add rank by rank.
-  std::copy(gathered_.begin(), gathered_.begin() + static_cast<std::ptrdiff_t>(n), values.begin());
-  for (std::size_t r = 1; r < static_cast<std::size_t>(size_); ++r) {
-    const double* v = gathered_.data() + r * n;
-    for (std::size_t i = 0; i < n; ++i) values[i] += v[i];
+  const detail::AllreducePlan plan = detail::plan_allreduce(call, size_, rank_);
+  const auto n = static_cast<std::size_t>(size_);
+  const std::size_t d = values.size();
+  if (d == 0 || size_ == 1) {
+    // Nothing to add: the sum of one contribution is itself.
+  } else if (reduce_mode() == ReduceMode::native) {
+    check(MPI_Allreduce(MPI_IN_PLACE, values.data(), count, type, MPI_SUM, comm_), "MPI_Allreduce");
+  } else if (!plan.chunked) {
+    std::vector<T>& all = scratch<T>();
+    detail::to_mpi_count(d * n, "allreduce_sum (total of all ranks)");
+    all.resize(d * n);
+    check(MPI_Allgather(values.data(), count, type, all.data(), count, type, comm_),
+          "MPI_Allgather (allreduce_sum)");
+    detail::sum_in_rank_order(values.data(), d, size_,
+                              [&](int p) { return all.data() + static_cast<std::size_t>(p) * d; });
+  } else {
+    // Reduce-scatter: chunk q of every rank goes to rank q (counts_, displs_ describe the chunks
+    // of a vector; recv_* the n pieces of our chunk, one per rank, in rank order).
+    for (int q = 0; q < size_; ++q) {
+      const auto i = static_cast<std::size_t>(q);
+      displs_[i] = static_cast<int>(detail::chunk_begin(d, size_, q));
+      counts_[i] = static_cast<int>(detail::chunk_begin(d, size_, q + 1)) - displs_[i];
+    }
+    const auto mine = static_cast<std::size_t>(plan.chunk_size);
+    const int mine_count = detail::to_mpi_count(mine, "allreduce_sum (chunk)");
+    detail::to_mpi_count(mine * n, "allreduce_sum (pieces of a chunk)");
+    for (std::size_t p = 0; p < n; ++p) {
+      recv_counts_[p] = mine_count;
+      recv_displs_[p] = static_cast<int>(p * mine);
+    }
+    std::vector<T>& pieces = scratch<T>();
+    pieces.resize(mine * n);
+    check(MPI_Alltoallv(values.data(), counts_.data(), displs_.data(), type, pieces.data(),
+                        recv_counts_.data(), recv_displs_.data(), type, comm_),
+          "MPI_Alltoallv (allreduce_sum)");
+    detail::sum_in_rank_order(values.data() + plan.chunk_begin, mine, size_, [&](int p) {
+      return pieces.data() + static_cast<std::size_t>(p) * mine;
+    });
+    check(MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, values.data(), counts_.data(),
+                         displs_.data(), type, comm_),
+          "MPI_Allgatherv (allreduce_sum)");
   }
-  const std::uint64_t bytes = 8 * n * static_cast<std::uint64_t>(size_ - 1);
-  meter_.record(bytes, bytes);
+  meter_.record(plan.metered_bytes, plan.metered_bytes);
 }
 
 }  // namespace dcopt

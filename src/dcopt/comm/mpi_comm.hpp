@@ -7,9 +7,10 @@
 //     ...
 //   }                                          // comm freed, then MPI_Finalize
 //
-// Determinism: allreduce_sum allgathers every contribution and adds them in rank order on every
-// rank, exactly as ThreadComm does, so results are bit-identical across ranks and backends (an
-// MPI_Allreduce(MPI_SUM) may add in any order and would break that).
+// Determinism: in the default ReduceMode::deterministic, allreduce_sum adds the contributions in
+// rank order itself (after moving them with MPI_Alltoallv / MPI_Allgather(v)), exactly as
+// ThreadComm does, so results are bit-identical across ranks and backends. An
+// MPI_Allreduce(MPI_SUM) may add in any order; it is used only in the opt-in ReduceMode::native.
 //
 // Errors: every MPI return code is checked (the duplicated communicator uses
 // MPI_ERRORS_RETURN) and a failure throws CommError with MPI's error string. Payloads whose size
@@ -54,15 +55,23 @@ class MpiComm final : public Communicator {
   int size() const override { return size_; }
   /// No payload moves: not metered.
   void barrier() override;
+  using Communicator::allgather;
+  using Communicator::gather;
   /// MPI_Allgather of the sizes, then MPI_Allgatherv of the bytes.
-  std::vector<Bytes> allgather(std::span<const std::uint8_t> mine) override;
+  void allgather(std::span<const std::uint8_t> mine, std::vector<Bytes>& out) override;
   /// MPI_Bcast of the size, then of the bytes. All ranks must pass the same root.
   void broadcast(Bytes& bytes, int root) override;
   /// MPI_Allgather of the sizes (so every rank can check them and fail together), then
   /// MPI_Gatherv of the bytes. All ranks must pass the same root.
-  std::vector<Bytes> gather(std::span<const std::uint8_t> mine, int root) override;
-  /// MPI_Allgather of the lengths (checked equal), MPI_Allgather of the values, then the sum in
-  /// rank order on every rank.
+  void gather(std::span<const std::uint8_t> mine, int root, std::vector<Bytes>& out) override;
+  /// First an MPI_Allgather of what each rank called (length, element type, mode, gather limit:
+  /// 32 bytes, not metered), so a disagreement throws on every rank before any value moves. Then
+  ///   * native: MPI_Allreduce(MPI_IN_PLACE, MPI_SUM);
+  ///   * deterministic, small (see Communicator::allreduce_sum): MPI_Allgather of the values and
+  ///     the sum in rank order on every rank;
+  ///   * deterministic, big: MPI_Alltoallv sends chunk q of every rank to rank q, which sums the
+  ///     n pieces in rank order, then MPI_Allgatherv (in place) of the summed chunks.
+  void allreduce_sum(std::span<float> values) override;
   void allreduce_sum(std::span<double> values) override;
 
   MPI_Comm mpi_comm() const { return comm_; }
@@ -70,6 +79,12 @@ class MpiComm final : public Communicator {
  private:
   void allgather_sizes(std::uint64_t mine);
   void check_root(int root, const char* what) const;
+  /// Offsets of the ranks' parts in flat_ from sizes_ (counts_, displs_); returns the total.
+  std::uint64_t layout_from_sizes(const char* what, const char* what_total);
+  template <class T>
+  void allreduce(std::span<T> values);
+  template <class T>
+  std::vector<T>& scratch();
 
   MPI_Comm comm_ = MPI_COMM_NULL;
   int rank_ = 0;
@@ -78,8 +93,12 @@ class MpiComm final : public Communicator {
   std::vector<std::uint64_t> sizes_;
   std::vector<int> counts_;
   std::vector<int> displs_;
+  std::vector<int> recv_counts_;
+  std::vector<int> recv_displs_;
+  std::vector<std::uint64_t> calls_;  ///< the ranks' allreduce calls, 4 words each
   Bytes flat_;
-  std::vector<double> gathered_;
+  std::vector<float> scratch_f32_;
+  std::vector<double> scratch_f64_;
 };
 
 namespace detail {

@@ -8,14 +8,23 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <type_traits>
 
+#include "dcopt/comm/allreduce_plan.hpp"
 #include "dcopt/core/error.hpp"
 
 namespace dcopt {
 
 namespace {
 
-enum class Op : std::uint8_t { barrier, allgather, broadcast, gather, allreduce_sum };
+enum class Op : std::uint8_t {
+  barrier,
+  allgather,
+  broadcast,
+  gather,
+  allreduce_sum,
+  allreduce_done,  ///< the second exchange of a chunked allreduce_sum
+};
 
 const char* op_name(Op op) {
   switch (op) {
@@ -24,6 +33,7 @@ const char* op_name(Op op) {
     case Op::broadcast: return "broadcast";
     case Op::gather: return "gather";
     case Op::allreduce_sum: return "allreduce_sum";
+    case Op::allreduce_done: return "allreduce_sum (completion)";
   }
   return "?";
 }
@@ -35,14 +45,29 @@ struct alignas(64) Slot {
   Op op = Op::barrier;
   int root = 0;
   Bytes bytes;
-  std::vector<double> values;
+  // allreduce_sum: what the call was, and either a copy of the values (allgather realization) or
+  // the caller's buffer itself (chunked realization, which reads and writes it in place).
+  detail::AllreduceCall call;
+  void* data = nullptr;
+  std::vector<float> f32;
+  std::vector<double> f64;
 };
+
+/// The slot's copy buffer for element type T (Slot or const Slot).
+template <class T, class S>
+auto& copies(S& s) {
+  if constexpr (std::is_same_v<T, float>) {
+    return s.f32;
+  } else {
+    return s.f64;
+  }
+}
 
 std::string describe(const Slot& s) {
   switch (s.op) {
     case Op::broadcast:
     case Op::gather: return fmt::format("{}(root={})", op_name(s.op), s.root);
-    case Op::allreduce_sum: return fmt::format("allreduce_sum of {} values", s.values.size());
+    case Op::allreduce_sum: return "allreduce_sum of " + detail::describe(s.call);
     default: return op_name(s.op);
   }
 }
@@ -198,7 +223,7 @@ class ThreadShared {
       same = same && s.op == first.op;
       if (!same) break;
       if (s.op == Op::broadcast || s.op == Op::gather) same = s.root == first.root;
-      if (s.op == Op::allreduce_sum) same = s.values.size() == first.values.size();
+      if (s.op == Op::allreduce_sum) same = s.call == first.call;
     }
     if (same && (first.op == Op::broadcast || first.op == Op::gather) &&
         (first.root < 0 || first.root >= n_)) {
@@ -239,19 +264,17 @@ void ThreadComm::barrier() {
   shared_.exchange(rank_, Op::barrier, 0, [](Slot&) {});
 }
 
-std::vector<Bytes> ThreadComm::allgather(std::span<const std::uint8_t> mine) {
+void ThreadComm::allgather(std::span<const std::uint8_t> mine, std::vector<Bytes>& out) {
   auto slots = shared_.exchange(rank_, Op::allgather, 0,
                                 [&](Slot& s) { s.bytes.assign(mine.begin(), mine.end()); });
-  std::vector<Bytes> all;
-  all.reserve(slots.size());
+  out.resize(slots.size());
   std::uint64_t received = 0;
-  for (const Slot& s : slots) {
-    all.push_back(s.bytes);
-    received += s.bytes.size();
+  for (std::size_t r = 0; r < slots.size(); ++r) {
+    out[r].assign(slots[r].bytes.begin(), slots[r].bytes.end());
+    received += slots[r].bytes.size();
   }
   received -= mine.size();
   meter_.record(mine.size() * static_cast<std::uint64_t>(size() - 1), received);
-  return all;
 }
 
 void ThreadComm::broadcast(Bytes& bytes, int root) {
@@ -267,36 +290,71 @@ void ThreadComm::broadcast(Bytes& bytes, int root) {
   }
 }
 
-std::vector<Bytes> ThreadComm::gather(std::span<const std::uint8_t> mine, int root) {
+void ThreadComm::gather(std::span<const std::uint8_t> mine, int root, std::vector<Bytes>& out) {
   auto slots = shared_.exchange(rank_, Op::gather, root,
                                 [&](Slot& s) { s.bytes.assign(mine.begin(), mine.end()); });
-  std::vector<Bytes> all;
   if (rank_ != root) {
+    out.clear();
     meter_.record(mine.size(), 0);
-    return all;
+    return;
   }
-  all.reserve(slots.size());
+  out.resize(slots.size());
   std::uint64_t received = 0;
-  for (const Slot& s : slots) {
-    all.push_back(s.bytes);
-    received += s.bytes.size();
+  for (std::size_t r = 0; r < slots.size(); ++r) {
+    out[r].assign(slots[r].bytes.begin(), slots[r].bytes.end());
+    received += slots[r].bytes.size();
   }
   meter_.record(0, received - mine.size());
-  return all;
 }
 
-void ThreadComm::allreduce_sum(std::span<double> values) {
-  auto slots = shared_.exchange(rank_, Op::allreduce_sum, 0,
-                                [&](Slot& s) { s.values.assign(values.begin(), values.end()); });
-  // Start from rank 0's values rather than from 0.0 (0.0 + -0.0 would lose the sign of zero),
-  // then add rank by rank: the same operations in the same order as MpiComm.
-  std::copy(slots[0].values.begin(), slots[0].values.end(), values.begin());
-  for (std::size_t r = 1; r < slots.size(); ++r) {
-    const double* v = slots[r].values.data();
-    for (std::size_t i = 0; i < values.size(); ++i) values[i] += v[i];
+void ThreadComm::allreduce_sum(std::span<float> values) { allreduce(values); }
+
+void ThreadComm::allreduce_sum(std::span<double> values) { allreduce(values); }
+
+template <class T>
+void ThreadComm::allreduce(std::span<T> values) {
+  // ReduceMode::native has no faster order-free variant here: both modes run this code.
+  const detail::AllreduceCall call = detail::allreduce_call<T>(*this, values.size());
+  const int n = size();
+  const detail::AllreducePlan plan = detail::plan_allreduce(call, n, rank_);
+  auto slots = shared_.exchange(rank_, Op::allreduce_sum, 0, [&](Slot& s) {
+    s.call = call;
+    // Small vectors: publish a copy, so that one exchange suffices (each rank sums all copies
+    // while the others may already overwrite their own buffers).
+    if (!plan.chunked && n > 1) copies<T>(s).assign(values.begin(), values.end());
+    s.data = values.data();
+  });
+  if (!plan.chunked) {
+    if (n > 1) {
+      detail::sum_in_rank_order(values.data(), values.size(), n, [&](int p) {
+        return copies<T>(slots[static_cast<std::size_t>(p)]).data();
+      });
+    }
+  } else {
+    // Element i of chunk r is read and written by rank r only, in every rank's buffer: rank r
+    // sums it into rank 0's buffer (which rank 0 no longer reads there) and copies the sum into
+    // the others'. No copy of the inputs is made. Block by block, so the sum is copied while it
+    // is still in cache.
+    constexpr std::size_t kBlock = 16384 / sizeof(T);
+    T* acc = static_cast<T*>(slots[0].data);
+    const std::size_t end = plan.chunk_begin + plan.chunk_size;
+    for (std::size_t b = plan.chunk_begin; b < end; b += kBlock) {
+      const std::size_t len = std::min(kBlock, end - b);
+      detail::sum_in_rank_order(acc + b, len, n, [&](int p) {
+        return static_cast<const T*>(slots[static_cast<std::size_t>(p)].data) + b;
+      });
+      for (int q = 1; q < n; ++q) {
+        std::copy(acc + b, acc + b + len,
+                  static_cast<T*>(slots[static_cast<std::size_t>(q)].data) + b);
+      }
+    }
+    // Our buffer is complete once every rank has written its chunk into it. This exchange cannot
+    // fail at entry: a failure needs a worker that threw or returned, and every worker is between
+    // the two exchanges of this call, in code that does not throw; so no rank leaves early while
+    // others still write into its buffer.
+    shared_.exchange(rank_, Op::allreduce_done, 0, [](Slot&) {});
   }
-  const std::uint64_t bytes = 8 * values.size() * static_cast<std::uint64_t>(size() - 1);
-  meter_.record(bytes, bytes);
+  meter_.record(plan.metered_bytes, plan.metered_bytes);
 }
 
 void run_threads(int n, const std::function<void(Communicator&)>& body) {

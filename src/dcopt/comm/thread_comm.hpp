@@ -12,8 +12,9 @@
 //     CommErrors.
 //   * If a worker returns from its body while others still call collectives, those collectives
 //     throw CommError instead of waiting forever for it.
-//   * Ranks that call different collectives, or allreduce_sum with different lengths, or
-//     broadcast/gather with different roots, all get the same CommError naming what differed;
+//   * Ranks that call different collectives, or allreduce_sum with different lengths, element
+//     types, reduce modes or gather limits, or broadcast/gather with different roots, all get
+//     the same CommError naming what differed;
 //     the cluster stays usable afterwards (this is a checked usage error, not a failure).
 #include <functional>
 #include <memory>
@@ -35,17 +36,25 @@ class ThreadComm final : public Communicator {
   int size() const override;
   /// No payload moves: not metered.
   void barrier() override;
-  std::vector<Bytes> allgather(std::span<const std::uint8_t> mine) override;
+  using Communicator::allgather;
+  using Communicator::gather;
+  void allgather(std::span<const std::uint8_t> mine, std::vector<Bytes>& out) override;
   void broadcast(Bytes& bytes, int root) override;
-  std::vector<Bytes> gather(std::span<const std::uint8_t> mine, int root) override;
+  void gather(std::span<const std::uint8_t> mine, int root, std::vector<Bytes>& out) override;
+  /// Small vectors (see Communicator::allreduce_sum): every rank copies its values into shared
+  /// memory and sums all copies itself (one barrier). Big vectors: rank r sums chunk r of every
+  /// rank's buffer in place and writes the sum into every rank's buffer (two barriers, no copy
+  /// of the inputs), so the work and the memory traffic are split over the ranks. The ranks'
+  /// buffers must not overlap. ReduceMode::native is the same code.
+  void allreduce_sum(std::span<float> values) override;
   void allreduce_sum(std::span<double> values) override;
 
  private:
+  template <class T>
+  void allreduce(std::span<T> values);
+
   ThreadShared& shared_;
   int rank_;
-  /// How many collectives this rank has entered; selects the double-buffered slot and names
-  /// the collective in error messages.
-  std::uint64_t calls_ = 0;
 };
 
 /// Starts n >= 1 threads, each running `body` with its own ThreadComm of rank 0..n-1, joins
