@@ -18,83 +18,13 @@
 
 #include "dcopt/compress/registry.hpp"
 #include "dcopt/core/rng.hpp"
-
-namespace {
-
-thread_local bool g_counting = false;
-thread_local std::uint64_t g_allocations = 0;
-
-// Not inlined: GCC would otherwise see malloc() behind operator new and free() behind operator
-// delete in the same caller and warn (-Wmismatched-new-delete) about the pairing it cannot know
-// is consistent.
-[[gnu::noinline]] void counted_free(void* p) noexcept { std::free(p); }
-
-[[gnu::noinline]] void* counted_alloc(std::size_t size, std::size_t align) {
-  if (g_counting) ++g_allocations;
-  if (size == 0) size = 1;
-  void* p = nullptr;
-  if (align <= alignof(std::max_align_t)) {
-    p = std::malloc(size);
-  } else {
-    p = std::aligned_alloc(align, (size + align - 1) / align * align);
-  }
-  return p;
-}
-
-}  // namespace
-
-void* operator new(std::size_t size) {
-  void* p = counted_alloc(size, alignof(std::max_align_t));
-  if (p == nullptr) throw std::bad_alloc();
-  return p;
-}
-void* operator new[](std::size_t size) { return operator new(size); }
-void* operator new(std::size_t size, const std::nothrow_t&) noexcept {
-  return counted_alloc(size, alignof(std::max_align_t));
-}
-void* operator new[](std::size_t size, const std::nothrow_t&) noexcept {
-  return counted_alloc(size, alignof(std::max_align_t));
-}
-void* operator new(std::size_t size, std::align_val_t al) {
-  void* p = counted_alloc(size, static_cast<std::size_t>(al));
-  if (p == nullptr) throw std::bad_alloc();
-  return p;
-}
-void* operator new[](std::size_t size, std::align_val_t al) { return operator new(size, al); }
-void* operator new(std::size_t size, std::align_val_t al, const std::nothrow_t&) noexcept {
-  return counted_alloc(size, static_cast<std::size_t>(al));
-}
-void* operator new[](std::size_t size, std::align_val_t al, const std::nothrow_t&) noexcept {
-  return counted_alloc(size, static_cast<std::size_t>(al));
-}
-void operator delete(void* p) noexcept { counted_free(p); }
-void operator delete[](void* p) noexcept { counted_free(p); }
-void operator delete(void* p, std::size_t) noexcept { counted_free(p); }
-void operator delete[](void* p, std::size_t) noexcept { counted_free(p); }
-void operator delete(void* p, std::align_val_t) noexcept { counted_free(p); }
-void operator delete[](void* p, std::align_val_t) noexcept { counted_free(p); }
-void operator delete(void* p, std::size_t, std::align_val_t) noexcept { counted_free(p); }
-void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { counted_free(p); }
-void operator delete(void* p, const std::nothrow_t&) noexcept { counted_free(p); }
-void operator delete[](void* p, const std::nothrow_t&) noexcept { counted_free(p); }
-void operator delete(void* p, std::align_val_t, const std::nothrow_t&) noexcept { counted_free(p); }
-void operator delete[](void* p, std::align_val_t, const std::nothrow_t&) noexcept {
-  counted_free(p);
-}
+#include "support/allocation_counter.hpp"
+#include "support/allocation_counter_operators.hpp"
 
 namespace dcopt {
 namespace {
 
-/// Counts the calling thread's allocations while alive.
-class CountAllocations {
- public:
-  CountAllocations() : start_(g_allocations) { g_counting = true; }
-  ~CountAllocations() { g_counting = false; }
-  std::uint64_t count() const { return g_allocations - start_; }
-
- private:
-  std::uint64_t start_;
-};
+using testing::CountAllocations;
 
 TEST(AllocationCounter, SeesAllocations) {
   // The counter itself must be able to fail the tests below.

@@ -40,7 +40,7 @@ std::uint64_t average_into(WorkerContext& ctx, const Compressor& codec, std::spa
     codec.encode(mine, rng, msg);
     sent = msg.bytes;
   }
-  all = ctx.comm.allgather(sent);
+  ctx.comm.allgather(sent, all);
   vec::fill(avg, T{0});
   for (int w = 0; w < n; ++w) {
     const Bytes& bytes = all[static_cast<std::size_t>(w)];
