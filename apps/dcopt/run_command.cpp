@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <limits>
 #include <memory>
 #include <string>
 #include <vector>
@@ -10,6 +11,7 @@
 #include "dcopt/comm/mpi_comm.hpp"
 #include "dcopt/comm/thread_comm.hpp"
 #include "dcopt/core/error.hpp"
+#include "dcopt/experiment/checkpoint_file.hpp"
 #include "dcopt/experiment/output_writer.hpp"
 #include "dcopt/experiment/problem_source.hpp"
 #include "dcopt/experiment/runner.hpp"
@@ -23,6 +25,10 @@ struct Options {
   std::vector<std::string> overrides;
   std::string backend = "threads";
   bool quiet = false;
+  std::uint64_t checkpoint_every = 0;
+  std::string checkpoint_dir;
+  std::string resume;
+  std::uint64_t halt_after = 0;
 };
 
 std::filesystem::path data_root() {
@@ -41,21 +47,40 @@ void report(const std::filesystem::path& out, const RunResult& result,
   }
 }
 
-int run_threads_backend(const ExperimentConfig& cfg, const std::filesystem::path& out, bool quiet) {
+// A halted run wrote a checkpoint and nothing else: say how to go on.
+void report_halt(const RunResult& result, const CheckpointOptions& ck,
+                 const std::filesystem::path& out) {
+  const HaltPoint& h = *result.halted;
+  std::printf(
+      "halted after round %llu of method '%s' (%zu/%zu); checkpoint %s\n"
+      "resume with --resume %s (same config and --set values); nothing was written to %s\n",
+      static_cast<unsigned long long>(h.round), result.methods.at(h.method).label.c_str(),
+      h.method + 1, result.methods.size(), checkpoint_file(ck.dir).string().c_str(),
+      ck.dir.string().c_str(), out.string().c_str());
+}
+
+int run_threads_backend(const ExperimentConfig& cfg, const std::filesystem::path& out, bool quiet,
+                        const CheckpointOptions& ck) {
   // The data are read (or generated) once and shared read-only by the worker threads.
   std::unique_ptr<ProblemSource> source = make_problem_source(cfg.problem, cfg.workers, cfg.seed);
   OutputWriter writer(cfg, out, !quiet);
   RunResult result;
   run_threads(cfg.workers, [&](Communicator& comm) {
     WorkerContext ctx{comm, cfg.seed};
-    RunResult r = run_experiment(ctx, cfg, *source, comm.rank() == 0 ? &writer : nullptr);
+    RunResult r = run_experiment(ctx, cfg, *source, comm.rank() == 0 ? &writer : nullptr, ck);
     if (comm.rank() == 0) result = std::move(r);
   });
+  if (result.halted) {
+    report_halt(result, ck, out);  // the writer's staging directory goes with it
+    return 0;
+  }
   report(out, result, writer.finish(result, "threads"));
+  if (ck.writes()) remove_checkpoint(ck.dir);
   return 0;
 }
 
-int run_mpi_backend(const ExperimentConfig& cfg, const std::filesystem::path& out, bool quiet) {
+int run_mpi_backend(const ExperimentConfig& cfg, const std::filesystem::path& out, bool quiet,
+                    const CheckpointOptions& ck) {
   MpiSession session;
   MpiComm comm;
   if (comm.size() != cfg.workers) {
@@ -69,8 +94,13 @@ int run_mpi_backend(const ExperimentConfig& cfg, const std::filesystem::path& ou
     std::unique_ptr<OutputWriter> writer;
     if (root) writer = std::make_unique<OutputWriter>(cfg, out, !quiet);
     WorkerContext ctx{comm, cfg.seed};
-    RunResult result = run_experiment(ctx, cfg, *source, writer.get());
-    if (root) report(out, result, writer->finish(result, "mpi"));
+    RunResult result = run_experiment(ctx, cfg, *source, writer.get(), ck);
+    if (root && result.halted) {
+      report_halt(result, ck, out);
+    } else if (root) {
+      report(out, result, writer->finish(result, "mpi"));
+      if (ck.writes()) remove_checkpoint(ck.dir);
+    }
     comm.barrier();
     return 0;
   } catch (const InvalidArgument&) {
@@ -86,13 +116,51 @@ int run_mpi_backend(const ExperimentConfig& cfg, const std::filesystem::path& ou
   }
 }
 
+// Absolute and normalized, for comparing where two options point.
+std::filesystem::path canonical_path(const std::filesystem::path& p) {
+  std::filesystem::path a = std::filesystem::absolute(p).lexically_normal();
+  if (!a.has_filename()) a = a.parent_path();
+  return a;
+}
+
+bool is_inside(const std::filesystem::path& p, const std::filesystem::path& dir) {
+  const std::filesystem::path rel = canonical_path(p).lexically_relative(canonical_path(dir));
+  return !rel.empty() && *rel.begin() != "..";
+}
+
+CheckpointOptions checkpoint_options(const Options& o, const std::filesystem::path& out) {
+  CheckpointOptions ck;
+  ck.every = o.checkpoint_every;
+  ck.halt_after = o.halt_after;
+  ck.resume = o.resume;
+  if (ck.every == 0 && ck.halt_after == 0) {
+    if (!o.checkpoint_dir.empty()) {
+      throw InvalidArgument("--checkpoint-dir " + o.checkpoint_dir +
+                            ": no checkpoint is written without --checkpoint-every N or "
+                            "--halt-after R");
+    }
+    return ck;
+  }
+  ck.dir = o.checkpoint_dir.empty() ? default_checkpoint_dir(out)
+                                    : std::filesystem::path(o.checkpoint_dir);
+  // The output directory is replaced as a whole when the run ends: a checkpoint inside it
+  // would be lost (or would be in the way).
+  if (is_inside(ck.dir, out) || is_inside(out, ck.dir)) {
+    throw InvalidArgument("--checkpoint-dir " + ck.dir.string() + ": must lie outside the output " +
+                          "directory " + out.string() + " and not contain it (default: " +
+                          default_checkpoint_dir(out).string() + ")");
+  }
+  return ck;
+}
+
 int run(const Options& o) {
   ExperimentConfig cfg = load_experiment_config(o.config, o.overrides);
   cfg.problem.data_root = data_root();
   const std::filesystem::path out =
       o.out.empty() ? std::filesystem::path("runs") / cfg.name : std::filesystem::path(o.out);
-  if (o.backend == "mpi") return run_mpi_backend(cfg, out, o.quiet);
-  return run_threads_backend(cfg, out, o.quiet);
+  const CheckpointOptions ck = checkpoint_options(o, out);
+  if (o.backend == "mpi") return run_mpi_backend(cfg, out, o.quiet, ck);
+  return run_threads_backend(cfg, out, o.quiet, ck);
 }
 
 }  // namespace
@@ -112,6 +180,19 @@ void add_run_command(CLI::App& app, Action& action) {
       ->capture_default_str()
       ->check(CLI::IsMember({"threads", "mpi"}));
   cmd->add_flag("--quiet", o->quiet, "No progress line on stderr");
+  cmd->add_option("--checkpoint-every", o->checkpoint_every,
+                  "Write a checkpoint after every N-th round of the running method (N >= 1), "
+                  "atomically, into --checkpoint-dir")
+      ->check(CLI::Range(std::uint64_t{1}, std::numeric_limits<std::uint64_t>::max()));
+  cmd->add_option("--checkpoint-dir", o->checkpoint_dir,
+                  "Where checkpoints are written (default <out>.checkpoint next to --out)");
+  cmd->add_option("--resume", o->resume,
+                  "Continue from the checkpoint in this directory (same config and --set "
+                  "values; the metrics are those of an uninterrupted run)");
+  cmd->add_option("--halt-after", o->halt_after,
+                  "Write a checkpoint at round R of the running method and stop there (exit 0, "
+                  "no outputs written); resume later with --resume")
+      ->check(CLI::Range(std::uint64_t{1}, std::numeric_limits<std::uint64_t>::max()));
   cmd->callback([&action, o] { action = [o] { return run(*o); }; });
 }
 

@@ -42,6 +42,10 @@ void OutputWriter::on_method_end(const MethodResult& result) {
   progress_.end_method(to_string(result.status), result.rounds);
 }
 
+void OutputWriter::on_halt(const HaltPoint& at) {
+  progress_.end_method("halted (checkpoint written)", at.round);
+}
+
 std::vector<std::string> OutputWriter::finish(const RunResult& result, const std::string& backend) {
   const std::filesystem::path& dir = out_.staging();
   if (sink_) sink_->close();

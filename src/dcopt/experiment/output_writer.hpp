@@ -26,6 +26,7 @@ class OutputWriter final : public RunObserver {
   void on_round(std::uint64_t round, double bits_up_local) override;
   void on_row(const MetricRow& row) override;
   void on_method_end(const MethodResult& result) override;
+  void on_halt(const HaltPoint& at) override;
 
   /// Writes summary.json and the plots, then moves the directory into place. Returns warnings
   /// (plots that could not be drawn); throws on I/O errors.

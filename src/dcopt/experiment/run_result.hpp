@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -51,11 +52,18 @@ struct MethodResult {
   std::map<std::string, double> parameters;  ///< method->parameters()
 };
 
+/// Where a run was halted (--halt-after): after the checkpoint at `round` of method `method`.
+struct HaltPoint {
+  std::size_t method = 0;
+  std::uint64_t round = 0;
+};
+
 struct RunResult {
   std::vector<std::string> metric_names;
   std::map<std::string, double> problem_constants;
   std::string problem;  ///< ProblemSource::describe()
   std::vector<MethodResult> methods;
+  std::optional<HaltPoint> halted;  ///< set if the run ended at a halt, not at its end
 };
 
 }  // namespace dcopt

@@ -1,6 +1,7 @@
 #include "dcopt/experiment/runner.hpp"
 
 #include <array>
+#include <bit>
 #include <cmath>
 #include <optional>
 
@@ -8,6 +9,8 @@
 #include "dcopt/core/error.hpp"
 #include "dcopt/core/timer.hpp"
 #include "dcopt/core/vec.hpp"
+#include "dcopt/experiment/checkpoint_file.hpp"
+#include "dcopt/experiment/experiment_hash.hpp"
 
 namespace dcopt {
 
@@ -61,45 +64,114 @@ CostTotals totals(const std::array<double, kSumCount>& s, std::size_t first, dou
   return {s[first] * inv_n, s[first + 1] * inv_n, s[first + 2] * inv_n, s[first + 3] * inv_n};
 }
 
+// What the methods of one run share. On rank 0, when checkpoints are written, `snapshot` is the
+// checkpoint being built up: its header, the finished methods' results and every row emitted so
+// far (so that a resumed run's metrics.csv is complete); the running method's part is filled in
+// when a checkpoint is due.
+struct RunState {
+  const CheckpointOptions& checkpoints;
+  Checkpoint snapshot;
+  bool keeps_snapshot = false;
+};
+
 class MethodRun {
  public:
   MethodRun(WorkerContext& ctx, const ExperimentConfig& cfg, ProblemInstance& instance,
-            RunObserver* observer, std::size_t index, MethodResult& result)
+            RunObserver* observer, std::size_t index, MethodResult& result, RunState& state)
       : ctx_(ctx),
         cfg_(cfg),
         instance_(instance),
         observer_(ctx.rank() == 0 ? observer : nullptr),
         index_(index),
-        result_(result) {}
+        result_(result),
+        state_(state) {}
 
-  void run() {
+  /// Runs the method to its end, from round 0 or, with `resume`, from the round after the
+  /// checkpoint's. Returns false if the run halts here (CheckpointOptions::halt_after).
+  bool run(const Checkpoint* resume) {
     const MethodConfig& m = cfg_.methods[index_];
     if (observer_) observer_->on_method_start(index_);
     std::unique_ptr<Method> method = build_method(instance_, m);
     result_.parameters = method->parameters();
 
     TrafficMeter& meter = ctx_.comm.meter();
-    const std::uint64_t sent_before = meter.total().bytes_sent;
-    watch_.reset();
-    init_cost_ = method->init(ctx_);
-    init_elapsed_ = watch_.seconds();
-    transport_sent_ = meter.total().bytes_sent - sent_before;
+    std::uint64_t first = 1;
+    if (resume) {
+      restore(*method, *resume);
+      first = resume->running.round + 1;
+    } else {
+      const std::uint64_t sent_before = meter.total().bytes_sent;
+      watch_.reset();
+      init_cost_ = method->init(ctx_);
+      init_elapsed_ = watch_.seconds();
+      transport_sent_ = meter.total().bytes_sent - sent_before;
+      if (evaluate(*method, 0)) return true;
+    }
 
     const std::uint64_t max_rounds = cfg_.stop.max_rounds;
     const std::uint64_t every = cfg_.stop.eval_every;
-    if (evaluate(*method, 0)) return;
-    for (std::uint64_t k = 1; k <= max_rounds; ++k) {
+    const CheckpointOptions& checkpoints = state_.checkpoints;
+    for (std::uint64_t k = first; k <= max_rounds; ++k) {
       const std::uint64_t before = meter.total().bytes_sent;
       cost_ += method->step(ctx_, k);
       transport_sent_ += meter.total().bytes_sent - before;
       if (observer_) observer_->on_round(k, static_cast<double>(cost_.bits_up));
       if (k % every == 0 || k == max_rounds || bit_budget_spent()) {
-        if (evaluate(*method, k)) return;
+        if (evaluate(*method, k)) return true;
+      }
+      if (checkpoints.due(k)) {
+        checkpoint(*method, k);
+        if (checkpoints.halts(k)) return false;
       }
     }
+    return true;
   }
 
  private:
+  // Rank 0's seconds in init and rounds; evaluations and checkpoints are excluded.
+  double elapsed() const { return elapsed_before_ + watch_.seconds() - paused_; }
+
+  // Every worker loads its own state; a state that does not fit the method fails every rank.
+  void restore(Method& method, const Checkpoint& c) {
+    const std::string what = checkpoint_file(state_.checkpoints.resume).string() + ": worker " +
+                             std::to_string(ctx_.rank()) + "'s state";
+    std::string error;
+    try {
+      const WorkerProgress p = decode_worker_state(
+          c.worker_states.at(static_cast<std::size_t>(ctx_.rank())), method, what);
+      cost_ = p.cost;
+      init_cost_ = p.init_cost;
+      transport_sent_ = p.transport_bytes_sent;
+    } catch (const Error& e) {
+      error = e.what();
+    }
+    agree_or_throw(ctx_, error);
+    elapsed_before_ = c.running.elapsed_s;
+    eval_seconds_ = c.running.eval_s;
+    init_elapsed_ = c.running.init_elapsed_s;
+    initial_ = c.running.initial_primary;
+    if (observer_) {
+      for (const MetricRow& row : c.rows) {
+        if (row.method == index_) observer_->on_row(row);
+      }
+    }
+    watch_.reset();
+    paused_ = 0;
+  }
+
+  // Collective: this worker's state to rank 0, which writes the checkpoint.
+  void checkpoint(const Method& method, std::uint64_t k) {
+    Stopwatch watch;
+    const std::string mine =
+        encode_worker_state(WorkerProgress{cost_, init_cost_, transport_sent_}, method);
+    Checkpoint& c = state_.snapshot;
+    if (state_.keeps_snapshot) {
+      c.running = {index_, k, elapsed(), eval_seconds_, init_elapsed_, initial_};
+    }
+    write_checkpoint_collective(ctx_, state_.checkpoints.dir, c, mine);
+    paused_ += watch.seconds();
+  }
+
   // With a bit budget, every round checks the mean cumulative uplink over workers (one
   // 8-byte allreduce, not method traffic) so that the method stops at the exact round that
   // spends the budget, whatever eval_every is. Without one, nothing is exchanged.
@@ -112,7 +184,7 @@ class MethodRun {
 
   // Evaluates and logs the metrics at round k; returns true if the method must stop.
   bool evaluate(const Method& method, std::uint64_t k) {
-    const double elapsed = watch_.seconds() - eval_seconds_;
+    const double elapsed = this->elapsed();
     Stopwatch eval_watch;
     std::array<double, kSumCount> s{};
     s[kBitsUp] = static_cast<double>(cost_.bits_up);
@@ -137,6 +209,7 @@ class MethodRun {
     row_.cost = totals(s, kBitsUp, inv_n);
     row_.wall_s = s[kElapsed];
     if (observer_) observer_->on_row(row_);
+    if (state_.keeps_snapshot) state_.snapshot.rows.push_back(row_);
 
     const double primary = row_.metrics[0];
     if (k == 0) initial_ = primary;
@@ -158,7 +231,9 @@ class MethodRun {
     } else if (k == cfg_.stop.max_rounds) {
       status = RunStatus::max_rounds;
     }
-    eval_seconds_ += eval_watch.seconds();
+    const double eval_s = eval_watch.seconds();
+    eval_seconds_ += eval_s;
+    paused_ += eval_s;
     if (!status) return false;
 
     result_.status = *status;
@@ -179,21 +254,56 @@ class MethodRun {
   RunObserver* observer_;
   std::size_t index_;
   MethodResult& result_;
+  RunState& state_;
   Stopwatch watch_;
   StepCost cost_, init_cost_;
   double init_elapsed_ = 0, eval_seconds_ = 0, initial_ = 0;
+  // elapsed(): the seconds of an earlier process (resume) plus this one's watch, less the
+  // evaluations and checkpoints since the watch started.
+  double elapsed_before_ = 0, paused_ = 0;
   std::uint64_t transport_sent_ = 0;
   MetricRow row_;
 };
 
+bool same_bits(double a, double b) {
+  return std::bit_cast<std::uint64_t>(a) == std::bit_cast<std::uint64_t>(b);
+}
+
+// The problem a checkpoint was written on must be the one rebuilt: the config hash pins the
+// settings, this catches a data file that changed under the same name.
+std::string problem_mismatch(const Checkpoint& c, const RunResult& header,
+                             const std::filesystem::path& dir) {
+  const std::string file = checkpoint_file(dir).string();
+  if (c.metric_count != header.metric_names.size()) {
+    return file + ": has " + std::to_string(c.metric_count) +
+           " metrics per row; this problem has " + std::to_string(header.metric_names.size());
+  }
+  bool same =
+      c.problem == header.problem && c.problem_constants.size() == header.problem_constants.size();
+  for (const auto& [name, value] : header.problem_constants) {
+    auto it = c.problem_constants.find(name);
+    same = same && it != c.problem_constants.end() && same_bits(it->second, value);
+  }
+  if (same) return "";
+  return file + ": was written on another problem (" + c.problem + ") than this config builds (" +
+         header.problem +
+         ") or its constants differ (the data file changed?): resume on the same data";
+}
+
 }  // namespace
 
 RunResult run_experiment(WorkerContext& ctx, const ExperimentConfig& config,
-                         const ProblemSource& source, RunObserver* observer) {
+                         const ProblemSource& source, RunObserver* observer,
+                         const CheckpointOptions& checkpoints) {
   if (ctx.size() != config.workers) {
     throw InvalidArgument(config.source + ": workers = " + std::to_string(config.workers) +
                           " but the run has " + std::to_string(ctx.size()) +
                           " workers (with --backend mpi, start exactly `workers` ranks)");
+  }
+  // A bad checkpoint fails before any data is read.
+  std::optional<Checkpoint> resume;
+  if (!checkpoints.resume.empty()) {
+    resume = read_checkpoint_collective(ctx, checkpoints.resume, config);
   }
   std::unique_ptr<ProblemInstance> instance = source.make_worker(ctx.rank());
   instance->prepare(ctx);
@@ -202,6 +312,7 @@ RunResult run_experiment(WorkerContext& ctx, const ExperimentConfig& config,
   result.metric_names = instance->metric_names();
   result.problem_constants = instance->constants();
   result.problem = source.describe();
+  if (resume) agree_or_throw(ctx, problem_mismatch(*resume, result, checkpoints.resume));
   // Build every method once before running any, so that a bad setting in the last method fails
   // the run before anything is computed or written.
   for (const auto& m : config.methods) {
@@ -212,10 +323,50 @@ RunResult run_experiment(WorkerContext& ctx, const ExperimentConfig& config,
     r.codec = built->codec();
     result.methods.push_back(std::move(r));
   }
-  if (ctx.rank() == 0 && observer) observer->on_validated(result);
+  // The finished methods of a resumed run keep the results they had (label, name and codec
+  // follow from the configuration).
+  const std::size_t first = resume ? resume->running.index : 0;
+  for (std::size_t i = 0; i < first; ++i) {
+    MethodResult done = resume->finished[i];
+    done.label = result.methods[i].label;
+    done.name = result.methods[i].name;
+    done.codec = result.methods[i].codec;
+    result.methods[i] = std::move(done);
+  }
+  if (ctx.rank() != 0) observer = nullptr;
+  if (observer) {
+    observer->on_validated(result);
+    for (std::size_t i = 0; i < first; ++i) {
+      observer->on_method_start(i);
+      for (const MetricRow& row : resume->rows) {
+        if (row.method == i) observer->on_row(row);
+      }
+      observer->on_method_end(result.methods[i]);
+    }
+  }
 
-  for (std::size_t i = 0; i < config.methods.size(); ++i) {
-    MethodRun(ctx, config, *instance, observer, i, result.methods[i]).run();
+  RunState state{checkpoints, {}, ctx.rank() == 0 && checkpoints.writes()};
+  if (state.keeps_snapshot) {
+    Checkpoint& c = state.snapshot;
+    c.config_hash = experiment_hash(config);
+    c.workers = static_cast<std::uint64_t>(config.workers);
+    c.method_count = config.methods.size();
+    c.metric_count = result.metric_names.size();
+    c.problem = result.problem;
+    c.problem_constants = result.problem_constants;
+    if (resume) {
+      c.finished = resume->finished;
+      c.rows = resume->rows;
+    }
+  }
+  for (std::size_t i = first; i < config.methods.size(); ++i) {
+    MethodRun run(ctx, config, *instance, observer, i, result.methods[i], state);
+    if (!run.run(resume && i == first ? &*resume : nullptr)) {
+      result.halted = HaltPoint{i, checkpoints.halt_after};
+      if (observer) observer->on_halt(*result.halted);
+      return result;
+    }
+    if (state.keeps_snapshot) state.snapshot.finished.push_back(result.methods[i]);
   }
   return result;
 }

@@ -14,6 +14,7 @@
 //     metrics' collective); use eval_every = 1 for the exact round.
 //   * divergence: a non-finite iterate or metric, or the primary metric above 1e12 times its
 //     round-0 value. The method ends with status `diverged`; the next method runs.
+#include "dcopt/experiment/checkpointing.hpp"
 #include "dcopt/experiment/experiment_config.hpp"
 #include "dcopt/experiment/problem_source.hpp"
 #include "dcopt/experiment/run_result.hpp"
@@ -36,6 +37,8 @@ class RunObserver {
   }
   virtual void on_row(const MetricRow& row) { (void)row; }
   virtual void on_method_end(const MethodResult& result) { (void)result; }
+  /// The run halts after the checkpoint at this point (CheckpointOptions::halt_after).
+  virtual void on_halt(const HaltPoint& at) { (void)at; }
 };
 
 /// The ratio above the round-0 value of the primary metric that counts as divergence.
@@ -43,7 +46,14 @@ inline constexpr double kDivergenceFactor = 1e12;
 
 /// Collective over ctx.comm (every worker calls it). `observer` is used on rank 0 only and may
 /// be null. Returns the same result on every rank (metrics and counts are allreduced).
+///
+/// `checkpoints` (checkpointing.hpp): checkpoints are written after the rounds it names; with
+/// `resume`, the run continues from a checkpoint, and the observer first sees everything the
+/// interrupted run had reported (the finished methods' starts, rows and ends, the running
+/// method's start and rows), then the rest as usual. A run ended by `halt_after` returns with
+/// RunResult::halted set, the results of the methods from the halted one on incomplete.
 RunResult run_experiment(WorkerContext& ctx, const ExperimentConfig& config,
-                         const ProblemSource& source, RunObserver* observer);
+                         const ProblemSource& source, RunObserver* observer,
+                         const CheckpointOptions& checkpoints = {});
 
 }  // namespace dcopt
