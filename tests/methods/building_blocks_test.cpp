@@ -9,6 +9,7 @@
 
 #include "dcopt/comm/thread_comm.hpp"
 #include "dcopt/compress/registry.hpp"
+#include "dcopt/core/error.hpp"
 #include "dcopt/core/vec.hpp"
 #include "dcopt/methods/blocks/compressed_shift.hpp"
 #include "dcopt/methods/blocks/error_memory.hpp"
@@ -235,6 +236,95 @@ TEST(ErrorMemoryExchange, KeepsWhatTheCodecDropsOverRounds) {
     // Memory bounded: TopK with delta = d never lets it grow past a few ||v||.
     EXPECT_LT(vec::norm2(ef.error()), 10 * vec::norm2(v));
     EXPECT_GT(vec::norm2(ef.error()), 0.0);
+  });
+}
+
+}  // namespace
+}  // namespace dcopt
+
+namespace dcopt {
+namespace {
+
+// The allreduce realization of a dense exchange gives the allgather path's numbers bit for bit in
+// fp64 (the same terms added in rank order), with the same uplink bits, and moves fewer bytes in
+// fp32.
+TEST(Exchange, DenseMessagesTakeTheAllreducePathWithTheSameNumbers) {
+  const std::size_t d = 100003;  // above the allreduce's gather limit: the chunked realization
+  for (const char* spec : {"identity:precision=32", "identity:precision=64"}) {
+    SCOPED_TRACE(spec);
+    CompressorPtr id = make_compressor(spec);
+    run_threads(4, [&](Communicator& comm) {
+      WorkerContext ctx{comm, 2};
+      StreamPlan plan;
+      Exchange<double> a(plan.exchange("allreduce")), b(plan.exchange("allgather"));
+      vec::Vec x(d), avg_a(d), avg_b(d), mine_a(d), mine_b(d);
+      for (std::size_t j = 0; j < d; ++j) {
+        x[j] = std::sin(0.37 * static_cast<double>(j) + comm.rank()) / (1.0 + comm.rank());
+      }
+      BasicExchangeOptions<double> oa, ob;
+      oa.my_decoded = mine_a;
+      oa.scale = 0.75;
+      ob = oa;
+      ob.my_decoded = mine_b;
+      ob.allreduce_linear = false;
+      const std::uint64_t bits_a = a.average(ctx, *id, x, avg_a, 1, oa);
+      const std::uint64_t bits_b = b.average(ctx, *id, x, avg_b, 1, ob);
+      EXPECT_EQ(bits_a, bits_b);
+      EXPECT_EQ(avg_a, avg_b);
+      EXPECT_EQ(mine_a, mine_b);
+    });
+  }
+  // fp32 vectors: the allreduce moves 4-byte values in about 2(n-1)/n vectors per rank, the
+  // allgather (n-1) messages.
+  CompressorPtr id = make_compressor("identity:precision=32");
+  std::uint64_t sent_reduce = 0, sent_gather = 0;
+  run_threads(4, [&](Communicator& comm) {
+    WorkerContext ctx{comm, 2};
+    StreamPlan plan;
+    Exchange<float> a(plan.exchange("allreduce")), b(plan.exchange("allgather"));
+    std::vector<float> x(d, 0.5f + static_cast<float>(comm.rank())), avg(d);
+    BasicExchangeOptions<float> gather;
+    gather.allreduce_linear = false;
+    const std::uint64_t before = comm.meter().total().bytes_sent;
+    a.average(ctx, *id, x, avg, 1);
+    const std::uint64_t mid = comm.meter().total().bytes_sent;
+    for (float v : avg) ASSERT_EQ(v, 2.0f);  // (0.5 + 1.5 + 2.5 + 3.5) / 4, exact
+    b.average(ctx, *id, x, avg, 1, gather);
+    for (float v : avg) ASSERT_EQ(v, 2.0f);
+    if (comm.rank() == 0) {
+      sent_reduce = mid - before;
+      sent_gather = comm.meter().total().bytes_sent - mid;
+    }
+  });
+  EXPECT_LT(sent_reduce, sent_gather * 6 / 10) << sent_reduce << " vs " << sent_gather;
+}
+
+TEST(ProblemConstants, WithoutSmoothnessATheoryStepsizeAsksForGamma) {
+  // A network (or a user objective) declares no L_i: the theory stepsize is unavailable, and a
+  // method given no `gamma` says which key to set instead of running with a made-up step.
+  const QuadraticSpec q = testing::heterogeneous_quadratic(2);
+  run_threads(2, [&](Communicator& comm) {
+    WorkerContext ctx{comm, 1};
+    const QuadraticObjective f = make_quadratic_worker(q, static_cast<std::size_t>(ctx.rank()));
+    LocalConstants local = local_constants(f);
+    local.smoothness.reset();
+    const ProblemConstants c = gather_constants(ctx, local);
+    EXPECT_FALSE(c.smoothness_known);
+    const MinimizationSetup setup{f, c, std::vector<double>(f.dim(), 0.0)};
+    for (const char* method : {"gd", "marina", "diana", "ef21", "vr_marina", "pp_marina"}) {
+      SCOPED_TRACE(method);
+      Settings s("method 1");
+      try {
+        make_minimization_method(method, s, setup);
+        ADD_FAILURE() << "built without a stepsize";
+      } catch (const InvalidArgument& e) {
+        EXPECT_NE(std::string(e.what()).find("set `gamma`"), std::string::npos) << e.what();
+      }
+      Settings with_gamma("method 1");
+      with_gamma.set("gamma", 0.01);
+      auto m = make_minimization_method(method, with_gamma, setup);
+      EXPECT_EQ(m->parameters().at("gamma"), 0.01);
+    }
   });
 }
 

@@ -12,8 +12,8 @@
 #include "dcopt/core/settings.hpp"
 #include "dcopt/core/vec.hpp"
 #include "dcopt/methods/estimators/objective_oracle.hpp"
+#include "dcopt/methods/method_catalog.hpp"
 #include "dcopt/methods/minimization/marina.hpp"
-#include "dcopt/methods/minimization/minimization_methods.hpp"
 #include "dcopt/methods/minimization/problem_constants.hpp"
 #include "methods/method_harness.hpp"
 

@@ -16,7 +16,7 @@
 #include "dcopt/comm/thread_comm.hpp"
 #include "dcopt/core/settings.hpp"
 #include "dcopt/core/vec.hpp"
-#include "dcopt/methods/minimization/minimization_methods.hpp"
+#include "dcopt/methods/method_catalog.hpp"
 #include "dcopt/methods/minimization/problem_constants.hpp"
 #include "dcopt/problems/quadratic.hpp"
 

@@ -13,7 +13,7 @@
 #include "dcopt/core/settings.hpp"
 #include "dcopt/core/vec.hpp"
 #include "dcopt/methods/vi/vi_constants.hpp"
-#include "dcopt/methods/vi/vi_methods.hpp"
+#include "dcopt/methods/method_catalog.hpp"
 #include "dcopt/problems/bilinear_game.hpp"
 
 namespace dcopt::testing_vi {

@@ -51,6 +51,8 @@ class Settings {
   void mark_used(std::string_view key) const { used_.insert(std::string(key)); }
   /// Throws InvalidArgument for the first key never read, listing the keys that were read.
   void reject_unused() const;
+  /// Every key a getter has asked for so far, present or not (sorted): what a reader knows.
+  std::vector<std::string> read_keys() const { return {used_.begin(), used_.end()}; }
 
   /// Text form of a value (for echoing configs).
   static std::string to_string(const Value& v);

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "dcopt/core/error.hpp"
+#include "dcopt/experiment/problem_catalog.hpp"
 
 namespace dcopt {
 namespace {
@@ -146,13 +147,7 @@ const toml::table* sub_table(const toml::table& root, const char* key, const std
 }
 
 ProblemFamily family_of(const std::string& kind, const std::string& context) {
-  if (kind == "logistic" || kind == "nonconvex_binary" || kind == "quadratic") {
-    return ProblemFamily::minimization;
-  }
-  if (kind == "bilinear") return ProblemFamily::variational_inequality;
-  throw InvalidArgument(context + ": kind = \"" + kind +
-                        "\": unknown problem kind; valid: logistic, nonconvex_binary, quadratic, "
-                        "bilinear");
+  return find_problem_kind(kind, context).family;
 }
 
 StopConfig read_stop(const toml::table* t, const std::string& source, ProblemFamily family) {
@@ -267,9 +262,7 @@ ExperimentConfig parse_experiment_config(const std::string& text, const std::str
   cfg.problem.settings = to_settings(*problem, pctx, {"kind"}, true);
   Settings kind = to_settings(*problem, pctx, {}, true);
   if (!kind.has("kind")) {
-    throw InvalidArgument(pctx +
-                          ": missing key 'kind'; valid: logistic, nonconvex_binary, "
-                          "quadratic, bilinear");
+    throw InvalidArgument(pctx + ": missing key 'kind'; valid: " + problem_kind_names());
   }
   cfg.problem.kind = kind.string("kind", "");
   cfg.problem.family = family_of(cfg.problem.kind, pctx);

@@ -13,11 +13,11 @@
 #include <vector>
 
 #include "dcopt/core/settings.hpp"
+#include "dcopt/problems/problem_family.hpp"
 
 namespace dcopt {
 
 /// Minimization (f = mean f_i) or a variational inequality (F = mean F_m).
-enum class ProblemFamily { minimization, variational_inequality };
 
 struct ProblemConfig {
   /// "logistic", "nonconvex_binary", "quadratic" or "bilinear".

@@ -3,7 +3,7 @@
 
 #include "dcopt/core/vec.hpp"
 #include "dcopt/experiment/problem_instance.hpp"
-#include "dcopt/methods/minimization/minimization_methods.hpp"
+#include "dcopt/methods/method_catalog.hpp"
 #include "dcopt/methods/minimization/problem_constants.hpp"
 
 namespace dcopt {

@@ -5,6 +5,7 @@
 #include "dcopt/core/error.hpp"
 #include "dcopt/data/split.hpp"
 #include "dcopt/experiment/dataset_input.hpp"
+#include "dcopt/experiment/problem_catalog.hpp"
 #include "dcopt/problems/dataset_problem.hpp"
 #include "dcopt/problems/quadratic.hpp"
 
@@ -175,17 +176,26 @@ class BilinearSource final : public ProblemSource {
 
 }  // namespace
 
+std::unique_ptr<ProblemSource> make_dataset_source(const ProblemConfig& problem, int workers,
+                                                   std::uint64_t seed) {
+  return std::make_unique<DatasetSource>(problem, workers, seed);
+}
+
+std::unique_ptr<ProblemSource> make_quadratic_source(const ProblemConfig& problem, int workers,
+                                                     std::uint64_t seed) {
+  return std::make_unique<QuadraticSource>(problem, workers, seed);
+}
+
+std::unique_ptr<ProblemSource> make_bilinear_source(const ProblemConfig& problem, int workers,
+                                                    std::uint64_t seed) {
+  return std::make_unique<BilinearSource>(problem, workers, seed);
+}
+
 std::unique_ptr<ProblemSource> make_problem_source(const ProblemConfig& problem, int workers,
                                                    std::uint64_t seed) {
   // Settings remember which keys were read: work on a copy so the config stays untouched.
-  ProblemConfig p = problem;
-  if (p.kind == "bilinear") return std::make_unique<BilinearSource>(p, workers, seed);
-  if (p.kind == "quadratic") return std::make_unique<QuadraticSource>(p, workers, seed);
-  if (p.kind == "logistic" || p.kind == "nonconvex_binary") {
-    return std::make_unique<DatasetSource>(p, workers, seed);
-  }
-  throw InvalidArgument(problem.settings.context() + ": kind = \"" + problem.kind +
-                        "\": this build has no such problem yet");
+  const ProblemConfig p = problem;
+  return find_problem_kind(p.kind, problem.settings.context()).make(p, workers, seed);
 }
 
 }  // namespace dcopt

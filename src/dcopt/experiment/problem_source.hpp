@@ -25,4 +25,12 @@ class ProblemSource {
 std::unique_ptr<ProblemSource> make_problem_source(const ProblemConfig& problem, int workers,
                                                    std::uint64_t seed);
 
+/// The sources of the kinds of problem_catalog.hpp (logistic and nonconvex_binary share one).
+std::unique_ptr<ProblemSource> make_dataset_source(const ProblemConfig& problem, int workers,
+                                                   std::uint64_t seed);
+std::unique_ptr<ProblemSource> make_quadratic_source(const ProblemConfig& problem, int workers,
+                                                     std::uint64_t seed);
+std::unique_ptr<ProblemSource> make_bilinear_source(const ProblemConfig& problem, int workers,
+                                                    std::uint64_t seed);
+
 }  // namespace dcopt

@@ -49,10 +49,8 @@ enum Sum : std::size_t {
 std::unique_ptr<Method> build_method(const ProblemInstance& instance, const MethodConfig& m) {
   Settings s = m.settings;
   try {
-    std::unique_ptr<Method> method = instance.make_method(m.name, s);
-    // The factory read every key it knows: anything left is a typo the user must hear about.
-    s.reject_unused();
-    return method;
+    // The method catalog rejects any key the factory did not read.
+    return instance.make_method(m.name, s);
   } catch (const InvalidArgument& e) {
     const std::string what = e.what();
     if (what.find(s.context()) != std::string::npos) throw;

@@ -4,8 +4,8 @@
 #include "dcopt/core/error.hpp"
 #include "dcopt/core/vec.hpp"
 #include "dcopt/experiment/problem_instance.hpp"
+#include "dcopt/methods/method_catalog.hpp"
 #include "dcopt/methods/vi/vi_constants.hpp"
-#include "dcopt/methods/vi/vi_methods.hpp"
 
 namespace dcopt {
 namespace {

@@ -66,6 +66,28 @@ std::uint64_t average_into(WorkerContext& ctx, const Compressor& codec, std::spa
   return me ? msg.bits : 0;
 }
 
+// The allreduce realization of the same average for a linear (dense) message and uniform
+// weights: this worker's message is encoded for real (its exact size is the uplink), decoded
+// with its weight into `avg`, and the workers' contributions are summed in rank order.
+template <class T>
+std::uint64_t reduce_into(WorkerContext& ctx, const Compressor& codec, std::span<const T> mine,
+                          std::span<T> avg, std::uint64_t round, unsigned slot,
+                          const BasicExchangeOptions<T>& opt, Message& msg) {
+  Rng rng = codec_stream(ctx, ctx.rank(), round, slot, opt.streams);
+  codec.encode(mine, rng, msg);
+  const double weight = 1.0 / ctx.size();
+  vec::fill(avg, T{0});
+  codec.decode_add(msg.bytes, weight * opt.scale, avg,
+                   codec_stream(ctx, ctx.rank(), round, slot, opt.streams));
+  if (!opt.my_decoded.empty()) {
+    vec::fill(opt.my_decoded, T{0});
+    codec.decode_add(msg.bytes, opt.scale, opt.my_decoded,
+                     codec_stream(ctx, ctx.rank(), round, slot, opt.streams));
+  }
+  ctx.comm.allreduce_sum(avg);
+  return msg.bits;
+}
+
 Rng server_stream(const WorkerContext& ctx, std::uint64_t round, unsigned slot) {
   return Rng(ctx.seed, Purpose::server, 0, round * kSlotsPerRound + slot);
 }
@@ -86,6 +108,9 @@ template <class T>
 std::uint64_t Exchange<T>::average(WorkerContext& ctx, const Compressor& codec,
                                    std::span<const T> mine, std::span<T> avg, std::uint64_t round,
                                    const BasicExchangeOptions<T>& opt) {
+  if (opt.allreduce_linear && opt.weights.empty() && codec.id() == CodecId::identity) {
+    return reduce_into(ctx, codec, mine, avg, round, stream_.slot(), opt, mine_);
+  }
   return average_into(ctx, codec, mine, avg, round, stream_.slot(), opt, mine_, all_);
 }
 

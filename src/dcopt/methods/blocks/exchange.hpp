@@ -46,6 +46,13 @@ struct BasicExchangeOptions {
   /// Every decoded message is multiplied by `scale`: scale = 1/(omega+1) turns an unbiased
   /// Q in U(omega) into a contractive codec with delta = omega + 1 (ALGORITHMS.md §1.1).
   double scale = 1.0;
+  /// Dense messages (the identity codec) with every worker sending are summed with the
+  /// communicator's allreduce instead of an allgather of everyone's message: each worker decodes
+  /// its own message, scaled, and the allreduce adds them in rank order, about 2(n-1)/n of the
+  /// vector per rank instead of (n-1) vectors. For fp64 the sums are the allgather path's, bit
+  /// for bit (both add the same terms in rank order); for fp32 the allreduce adds in fp32 where
+  /// the allgather path rounds each partial sum from double. false: always allgather (tests).
+  bool allreduce_linear = true;
 };
 using ExchangeOptions = BasicExchangeOptions<double>;
 

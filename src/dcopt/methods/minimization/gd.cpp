@@ -36,5 +36,8 @@ std::unique_ptr<GradientEstimator<T>> make_gd_estimator(const Settings& s, const
 template std::unique_ptr<GradientEstimator<double>> make_gd_estimator<double>(const Settings&,
                                                                               const EstimatorSetup&,
                                                                               StreamPlan&);
+template std::unique_ptr<GradientEstimator<float>> make_gd_estimator<float>(const Settings&,
+                                                                            const EstimatorSetup&,
+                                                                            StreamPlan&);
 
 }  // namespace dcopt
