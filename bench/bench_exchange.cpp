@@ -3,8 +3,8 @@
 // the time per round and the heap allocations per round of rank 0 in steady state (after 3
 // warm-up rounds), counted with the replacement operator new of tests/support (it must be 0:
 // messages and receive buffers are reused). Compares fp32 and fp64 vectors, and the reused
-// Exchange against the per-call free function average_compressed (fp64 only), which allocates
-// its buffers every round as every exchange did before the estimator issue.
+// Exchange against a fresh Exchange every round (fp64 only), which allocates its buffers every
+// round as every exchange did before the estimator issue.
 #include <benchmark/benchmark.h>
 
 #include <chrono>
@@ -45,9 +45,11 @@ void BM_exchange(benchmark::State& state, bool reuse) {
       }
       auto round = [&](std::uint64_t k) {
         if constexpr (std::is_same_v<T, double>) {
-          if (!reuse) {
-            average_compressed(ctx, *codec, x, avg, k, 0);
-            server_broadcast(ctx, *server, avg, g, k, 0);
+          if (!reuse) {  // a fresh Exchange every round: new buffers, as before
+            StreamPlan fresh_plan;
+            Exchange<T> fresh(fresh_plan.exchange("bench"));
+            fresh.average(ctx, *codec, x, avg, k);
+            fresh.broadcast(ctx, *server, avg, g, k);
             return;
           }
         }

@@ -9,8 +9,8 @@
 
 #include "dcopt/comm/thread_comm.hpp"
 #include "dcopt/core/vec.hpp"
-#include "dcopt/methods/vi/vi_constants.hpp"
 #include "dcopt/methods/method_catalog.hpp"
+#include "dcopt/methods/vi/vi_constants.hpp"
 #include "dcopt/problems/bilinear_game.hpp"
 
 namespace dcopt {

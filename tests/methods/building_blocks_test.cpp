@@ -26,7 +26,7 @@ vec::Vec vector_of(int w, std::size_t d = 10) {
   return x;
 }
 
-TEST(AverageCompressed, WeightsAndScale) {
+TEST(ExchangeAverage, WeightsAndScale) {
   CompressorPtr id = make_compressor("identity:precision=64");
   const double weights[3] = {0.5, 0.0, 0.5};
   run_threads(3, [&](Communicator& comm) {
@@ -36,7 +36,9 @@ TEST(AverageCompressed, WeightsAndScale) {
     o.weights = weights;
     o.scale = 0.5;
     o.my_decoded = mine;
-    std::uint64_t bits = average_compressed(ctx, *id, x, avg, 1, 0, o);
+    StreamPlan plan;
+    Exchange<double> exchange(plan.exchange("weights"));
+    std::uint64_t bits = exchange.average(ctx, *id, x, avg, 1, o);
     vec::Vec x0 = vector_of(0), x2 = vector_of(2);
     for (std::size_t j = 0; j < 10; ++j) {
       // Exact: halves and quarters of small dyadic numbers.
@@ -51,7 +53,7 @@ TEST(AverageCompressed, WeightsAndScale) {
   });
 }
 
-TEST(AverageCompressed, SharedStreamsGiveTheSameSupport) {
+TEST(ExchangeAverage, SharedStreamsGiveTheSameSupport) {
   CompressorPtr randk = make_compressor("randk:k=2,precision=64");
   for (CodecStreams streams : {CodecStreams::shared, CodecStreams::independent}) {
     std::mutex mu;
@@ -59,11 +61,13 @@ TEST(AverageCompressed, SharedStreamsGiveTheSameSupport) {
     run_threads(4, [&](Communicator& comm) {
       WorkerContext ctx{comm, 3};
       vec::Vec x = vector_of(comm.rank()), avg(10), mine(10);
+      StreamPlan plan;
+      Exchange<double> exchange(plan.exchange("supports"));
       for (std::uint64_t round = 1; round <= 6; ++round) {
         ExchangeOptions o;
         o.streams = streams;
         o.my_decoded = mine;
-        average_compressed(ctx, *randk, x, avg, round, 0, o);
+        exchange.average(ctx, *randk, x, avg, round, o);
         std::vector<int> support;
         for (int j = 0; j < 10; ++j) {
           if (mine[static_cast<std::size_t>(j)] != 0.0) support.push_back(j);

@@ -103,7 +103,8 @@ TEST(ReferencePoint, ResetAveragesDenseAndCoinIsSharedAndBernoulli) {
     WorkerContext ctx{comm, 9};
     const auto op = game.make_operator(static_cast<std::size_t>(ctx.rank()));
     const std::size_t d = op->dim();
-    ReferencePoint ref(make_compressor("identity:precision=64"), d, 2);
+    StreamPlan plan;
+    ReferencePoint ref(make_compressor("identity:precision=64"), d, plan.exchange("reference"));
     vec::Vec z(d, 0.3), F(d), zbar(d);
     StepCost c = ref.reset(ctx, *op, z, 0);
     EXPECT_EQ(c.full_grads, 1u);

@@ -27,7 +27,7 @@ std::uint64_t average_into(WorkerContext& ctx, const Compressor& codec, std::spa
                            std::vector<Bytes>& all) {
   const int n = ctx.size();
   if (!opt.weights.empty() && opt.weights.size() != static_cast<std::size_t>(n)) {
-    throw std::invalid_argument("average_compressed: weights must have one entry per worker");
+    throw std::invalid_argument("Exchange::average: weights must have one entry per worker");
   }
   const double uniform = 1.0 / n;
   auto weight = [&](int w) {
@@ -123,21 +123,6 @@ std::uint64_t Exchange<T>::broadcast(const WorkerContext& ctx, const Compressor&
 
 template class Exchange<double>;
 template class Exchange<float>;
-
-std::uint64_t average_compressed(WorkerContext& ctx, const Compressor& codec,
-                                 std::span<const double> mine, std::span<double> avg,
-                                 std::uint64_t round, unsigned slot, const ExchangeOptions& opt) {
-  Message msg;
-  std::vector<Bytes> all;
-  return average_into(ctx, codec, mine, avg, round, slot, opt, msg, all);
-}
-
-std::uint64_t server_broadcast(const WorkerContext& ctx, const Compressor& server_codec,
-                               std::span<const double> aggregate, std::span<double> received,
-                               std::uint64_t round, unsigned slot) {
-  Message msg;
-  return broadcast_into(ctx, server_codec, aggregate, received, round, slot, msg);
-}
 
 bool shared_coin(const WorkerContext& ctx, double p, std::uint64_t round) {
   Rng rng(ctx.seed, Purpose::coin, 0, round);

@@ -87,21 +87,6 @@ class Exchange {
   Message server_;
 };
 
-/// The free forms of Exchange::average / Exchange::broadcast for a bare slot number (the VI
-/// methods' blocks; they allocate their buffers per call).
-std::uint64_t average_compressed(WorkerContext& ctx, const Compressor& codec,
-                                 std::span<const double> mine, std::span<double> avg,
-                                 std::uint64_t round, unsigned slot,
-                                 const ExchangeOptions& opt = {});
-
-/// "The server broadcasts a vector": `aggregate` (identical on every worker, since every worker
-/// runs the server step) is encoded with the server codec on the shared server stream and
-/// decoded into `received`. No communication is needed; the returned exact size of the encoded
-/// broadcast is the downlink bits per worker.
-std::uint64_t server_broadcast(const WorkerContext& ctx, const Compressor& server_codec,
-                               std::span<const double> aggregate, std::span<double> received,
-                               std::uint64_t round, unsigned slot);
-
 /// "Flip the shared coin for this round": Bernoulli(p), same on every worker, 0 bits.
 bool shared_coin(const WorkerContext& ctx, double p, std::uint64_t round);
 

@@ -8,6 +8,7 @@
 
 #include "dcopt/compress/compressor.hpp"
 #include "dcopt/core/vec.hpp"
+#include "dcopt/methods/blocks/exchange.hpp"
 #include "dcopt/methods/step_cost.hpp"
 #include "dcopt/methods/worker_context.hpp"
 #include "dcopt/problems/operator.hpp"
@@ -18,10 +19,11 @@ class OperatorAverage {
  public:
   explicit OperatorAverage(std::size_t dim) : F_m_(dim), avg_(dim) {}
 
-  /// Collective. Cost: full_grads = 1, bits_up = this device's message, bits_down = broadcast.
-  StepCost operator()(WorkerContext& ctx, const Operator& op, const Compressor& codec,
-                      const Compressor& server, std::span<const double> z, std::uint64_t round,
-                      unsigned slot, std::span<double> out);
+  /// Collective, through the caller's `exchange` (one per use within a round). Cost:
+  /// full_grads = 1, bits_up = this device's message, bits_down = broadcast.
+  StepCost operator()(WorkerContext& ctx, Exchange<double>& exchange, const Operator& op,
+                      const Compressor& codec, const Compressor& server, std::span<const double> z,
+                      std::uint64_t round, std::span<double> out);
 
  private:
   vec::Vec F_m_, avg_;

@@ -4,8 +4,8 @@
 
 namespace dcopt {
 
-ReferencePoint::ReferencePoint(CompressorPtr dense, std::size_t dim, unsigned slot)
-    : dense_(std::move(dense)), slot_(slot), w_(dim), F_m_w_(dim), avg_(dim), F_w_(dim) {}
+ReferencePoint::ReferencePoint(CompressorPtr dense, std::size_t dim, ExchangeStream stream)
+    : dense_(std::move(dense)), exchange_(stream), w_(dim), F_m_w_(dim), avg_(dim), F_w_(dim) {}
 
 StepCost ReferencePoint::reset(WorkerContext& ctx, const Operator& op, std::span<const double> z,
                                std::uint64_t round) {
@@ -13,8 +13,8 @@ StepCost ReferencePoint::reset(WorkerContext& ctx, const Operator& op, std::span
   vec::copy(z, w_);
   op.apply(w_, F_m_w_);
   cost.full_grads = 1;
-  cost.bits_up = average_compressed(ctx, *dense_, F_m_w_, avg_, round, slot_);
-  cost.bits_down = server_broadcast(ctx, *dense_, avg_, F_w_, round, slot_);
+  cost.bits_up = exchange_.average(ctx, *dense_, F_m_w_, avg_, round);
+  cost.bits_down = exchange_.broadcast(ctx, *dense_, avg_, F_w_, round);
   return cost;
 }
 

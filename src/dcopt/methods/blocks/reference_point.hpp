@@ -13,6 +13,7 @@
 #include "dcopt/compress/compressor.hpp"
 #include "dcopt/core/state_io.hpp"
 #include "dcopt/core/vec.hpp"
+#include "dcopt/methods/blocks/exchange.hpp"
 #include "dcopt/methods/step_cost.hpp"
 #include "dcopt/methods/worker_context.hpp"
 #include "dcopt/problems/operator.hpp"
@@ -21,9 +22,9 @@ namespace dcopt {
 
 class ReferencePoint {
  public:
-  /// `dense`: the uncompressed codec (identity at the run's precision). `slot`: the exchange
-  /// slot (exchange.hpp) the refresh uses within a round; callers keep it distinct from theirs.
-  ReferencePoint(CompressorPtr dense, std::size_t dim, unsigned slot);
+  /// `dense`: the uncompressed codec (identity at the run's precision). `stream`: the exchange
+  /// the refresh uses, reserved in the method's StreamPlan.
+  ReferencePoint(CompressorPtr dense, std::size_t dim, ExchangeStream stream);
 
   /// w = z; F_m(w) (one full oracle call); average uncompressed -> F(w). Collective.
   /// Cost: full_grads = 1, bits_up = this device's message, bits_down = the broadcast.
@@ -50,7 +51,7 @@ class ReferencePoint {
 
  private:
   CompressorPtr dense_;
-  unsigned slot_;
+  Exchange<double> exchange_;
   vec::Vec w_, F_m_w_, avg_, F_w_;
 };
 

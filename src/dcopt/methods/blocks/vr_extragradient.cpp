@@ -4,15 +4,12 @@
 #include "dcopt/methods/blocks/prox_step.hpp"
 
 namespace dcopt {
-namespace {
-constexpr unsigned kDiffSlot = 0;
-constexpr unsigned kRefreshSlot = 2;
-}  // namespace
-
-VrExtragradient::VrExtragradient(std::span<const double> z0, CompressorPtr dense, std::size_t batch)
+VrExtragradient::VrExtragradient(std::span<const double> z0, CompressorPtr dense, std::size_t batch,
+                                 StreamPlan& streams)
     : z_(z0.begin(), z0.end()),
-      ref_(std::move(dense), z0.size(), kRefreshSlot),
-      diff_(z0.size(), batch, StreamPlan().minibatch("operator difference")),
+      differences_(streams.exchange("vr extragradient differences")),
+      ref_(std::move(dense), z0.size(), streams.exchange("vr extragradient reference")),
+      diff_(z0.size(), batch, streams.minibatch("operator difference")),
       zbar_(z0.size()),
       z_half_(z0.size()),
       delta_(z0.size()),
@@ -29,8 +26,8 @@ StepCost VrExtragradient::step(WorkerContext& ctx, const Operator& op, const Com
   ref_.mix(tau, z_, zbar_);
   prox_step(h, gamma, zbar_, ref_.F_w(), z_half_);
   StepCost cost = diff_(ctx, op, round, z_half_, ref_.w(), ref_.F_m_w(), delta_);
-  cost.bits_up += average_compressed(ctx, codec, delta_, avg_, round, kDiffSlot);
-  cost.bits_down += server_broadcast(ctx, server, avg_, D_, round, kDiffSlot);
+  cost.bits_up += differences_.average(ctx, codec, delta_, avg_, round);
+  cost.bits_down += differences_.broadcast(ctx, server, avg_, D_, round);
   prox_step(h, gamma, zbar_, ref_.F_w(), D_, z_);
   cost += ref_.maybe_reset(ctx, op, z_, refresh_p, round);
   return cost;

@@ -28,7 +28,9 @@ class VrExtragradient {
  public:
   /// z0: the start z^0 = w^0; dense: the uncompressed codec for the reference refresh;
   /// batch: 0 for the deterministic difference, b >= 1 for a minibatch of b terms.
-  VrExtragradient(std::span<const double> z0, CompressorPtr dense, std::size_t batch);
+  /// Its exchanges and minibatch draws are reserved in `streams` (the method's plan).
+  VrExtragradient(std::span<const double> z0, CompressorPtr dense, std::size_t batch,
+                  StreamPlan& streams);
 
   /// F(w^0): the initial uncompressed exchange (its cost is the method's init cost).
   StepCost init(WorkerContext& ctx, const Operator& op);
@@ -47,6 +49,7 @@ class VrExtragradient {
 
  private:
   vec::Vec z_;
+  Exchange<double> differences_;
   ReferencePoint ref_;
   OperatorDifference diff_;
   vec::Vec zbar_, z_half_, delta_, avg_, D_;

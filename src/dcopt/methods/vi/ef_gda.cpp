@@ -17,7 +17,7 @@ class EfGda final : public Method {
         h_(setup.h),
         opt_(read_method_options(s, "topk:ratio=0.3")),
         z_(setup.z0),
-        exchange_(StreamPlan().exchange("ef_gda")),
+        exchange_(streams_.exchange("ef_gda")),
         memory_(z_.size()),
         F_m_(z_.size()),
         avg_(z_.size()),
@@ -57,6 +57,7 @@ class EfGda final : public Method {
   }
 
  private:
+  StreamPlan streams_;  // first: the members below reserve their streams in it
   const Operator& op_;
   const CompositeTerm& h_;
   MethodOptions opt_;

@@ -20,7 +20,8 @@ class EgVr final : public Method {
         opt_(read_dense_method_options(s, "eg_vr", "masha1")),
         eg_(setup.z0, opt_.dense,
             static_cast<std::size_t>(
-                s.integer("batch", 1, 1, static_cast<std::int64_t>(setup.constants.r_min)))) {
+                s.integer("batch", 1, 1, static_cast<std::int64_t>(setup.constants.r_min))),
+            streams_) {
     const ViConstants& c = setup.constants;
     const double b = static_cast<double>(eg_.batch());
     p_ = s.number("p", std::min(1.0, b / static_cast<double>(c.r_max)), 1e-12, 1.0);
@@ -50,6 +51,7 @@ class EgVr final : public Method {
   }
 
  private:
+  StreamPlan streams_;  // first: the members below reserve their streams in it
   const Operator& op_;
   const CompositeTerm& h_;
   MethodOptions opt_;

@@ -27,7 +27,7 @@ class Gda final : public Method {
   StepCost init(WorkerContext&) override { return {}; }
 
   StepCost step(WorkerContext& ctx, std::uint64_t round) override {
-    StepCost cost = average_(ctx, op_, *opt_.dense, *opt_.server, z_, round, 0, F_);
+    StepCost cost = average_(ctx, exchange_, op_, *opt_.dense, *opt_.server, z_, round, F_);
     prox_step(h_, gamma_, z_, F_, z_);
     return cost;
   }
@@ -41,11 +41,13 @@ class Gda final : public Method {
   }
 
  private:
+  StreamPlan streams_;  // first: the members below reserve their streams in it
   const Operator& op_;
   const CompositeTerm& h_;
   MethodOptions opt_;
   double theory_gamma_, gamma_;
   vec::Vec z_, F_;
+  Exchange<double> exchange_{streams_.exchange("operator average")};
   OperatorAverage average_;
 };
 

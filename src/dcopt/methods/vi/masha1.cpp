@@ -23,7 +23,8 @@ class Masha1 final : public Method {
         opt_(read_method_options(s, "natural_dithering")),
         eg_(setup.z0, opt_.dense,
             static_cast<std::size_t>(
-                s.integer("batch", 0, 0, static_cast<std::int64_t>(setup.constants.r_min)))) {
+                s.integer("batch", 0, 0, static_cast<std::int64_t>(setup.constants.r_min))),
+            streams_) {
     const ViConstants& c = setup.constants;
     const std::size_t d = c.dim;
     const double M = c.workers;
@@ -71,6 +72,7 @@ class Masha1 final : public Method {
   }
 
  private:
+  StreamPlan streams_;  // first: the members below reserve their streams in it
   const Operator& op_;
   const CompositeTerm& h_;
   MethodOptions opt_;

@@ -14,17 +14,15 @@
 namespace dcopt {
 namespace {
 
-constexpr unsigned kRefreshSlot = 2;
-
 class Masha2 final : public Method {
  public:
   Masha2(const Settings& s, const ViSetup& setup)
       : op_(setup.op),
         opt_(read_method_options(s, "topk:ratio=0.3")),
         z_(setup.z0),
-        ref_(opt_.dense, z_.size(), kRefreshSlot),
-        diff_(z_.size(), 0, StreamPlan().minibatch("operator difference")),
-        exchange_(StreamPlan().exchange("masha2 differences")),
+        exchange_(streams_.exchange("masha2 differences")),
+        ref_(opt_.dense, z_.size(), streams_.exchange("masha2 reference")),
+        diff_(z_.size(), 0, streams_.minibatch("operator difference")),
         device_memory_(z_.size()),
         server_memory_(z_.size()),
         zbar_(z_.size()),
@@ -87,12 +85,13 @@ class Masha2 final : public Method {
   }
 
  private:
+  StreamPlan streams_;  // first: the members below reserve their streams in it
   const Operator& op_;
   MethodOptions opt_;
   vec::Vec z_;
+  Exchange<double> exchange_;
   ReferencePoint ref_;
   OperatorDifference diff_;
-  Exchange<double> exchange_;  // slot 0 (the reference point refreshes on slot kRefreshSlot)
   ErrorMemory<double> device_memory_, server_memory_;
   vec::Vec zbar_, z_half_, delta_, avg_, c_hat_;
   double delta_dev_ = 1, delta_serv_ = 1, tau_ = 0, C_ = 0, theory_gamma_ = 0, gamma_ = 0;

@@ -32,9 +32,9 @@ class Qeg final : public Method {
   StepCost init(WorkerContext&) override { return {}; }
 
   StepCost step(WorkerContext& ctx, std::uint64_t round) override {
-    StepCost cost = average_(ctx, op_, *opt_.codec, *opt_.server, z_, round, 0, F_);
+    StepCost cost = average_(ctx, first_, op_, *opt_.codec, *opt_.server, z_, round, F_);
     prox_step(h_, gamma_, z_, F_, z_half_);
-    cost += average_(ctx, op_, *opt_.codec, *opt_.server, z_half_, round, 1, F_);
+    cost += average_(ctx, second_, op_, *opt_.codec, *opt_.server, z_half_, round, F_);
     prox_step(h_, gamma_, z_, F_, z_);
     return cost;
   }
@@ -48,11 +48,14 @@ class Qeg final : public Method {
   }
 
  private:
+  StreamPlan streams_;  // first: the members below reserve their streams in it
   const Operator& op_;
   const CompositeTerm& h_;
   MethodOptions opt_;
   double omega_ = 0, theory_gamma_ = 0, gamma_ = 0;
   vec::Vec z_, z_half_, F_;
+  Exchange<double> first_{streams_.exchange("extragradient first half")};
+  Exchange<double> second_{streams_.exchange("extragradient second half")};
   OperatorAverage average_;
 };
 

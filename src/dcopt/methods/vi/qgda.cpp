@@ -32,7 +32,7 @@ class Qgda final : public Method {
   StepCost init(WorkerContext&) override { return {}; }
 
   StepCost step(WorkerContext& ctx, std::uint64_t round) override {
-    StepCost cost = average_(ctx, op_, *opt_.codec, *opt_.server, z_, round, 0, F_);
+    StepCost cost = average_(ctx, exchange_, op_, *opt_.codec, *opt_.server, z_, round, F_);
     prox_step(h_, gamma_, z_, F_, z_);
     return cost;
   }
@@ -47,11 +47,13 @@ class Qgda final : public Method {
   }
 
  private:
+  StreamPlan streams_;  // first: the members below reserve their streams in it
   const Operator& op_;
   const CompositeTerm& h_;
   MethodOptions opt_;
   double omega_ = 0, L_eff_ = 0, theory_gamma_ = 0, gamma_ = 0;
   vec::Vec z_, F_;
+  Exchange<double> exchange_{streams_.exchange("operator average")};
   OperatorAverage average_;
 };
 
