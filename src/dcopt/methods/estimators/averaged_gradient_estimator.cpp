@@ -3,12 +3,13 @@
 namespace dcopt {
 
 template <class T>
-AveragedGradientEstimator<T>::AveragedGradientEstimator(AveragedGradientSpec spec, std::size_t dim,
+AveragedGradientEstimator<T>::AveragedGradientEstimator(AveragedGradientSpec spec,
+                                                        const EstimatorSetup& e,
                                                         StreamPlan& streams)
     : spec_(std::move(spec)),
       exchange_(streams.exchange("averaged gradient")),
-      avg_(dim),
-      g_(dim) {}
+      avg_(e.dim),
+      g_(e.dim) {}
 
 template <class T>
 StepCost AveragedGradientEstimator<T>::update(WorkerContext& ctx, GradientOracle<T>& f,

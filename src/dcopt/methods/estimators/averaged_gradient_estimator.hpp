@@ -5,6 +5,7 @@
 #include "dcopt/compress/compressor.hpp"
 #include "dcopt/methods/blocks/exchange.hpp"
 #include "dcopt/methods/blocks/stream_plan.hpp"
+#include "dcopt/methods/estimators/estimator_setup.hpp"
 #include "dcopt/methods/estimators/gradient_estimator.hpp"
 
 namespace dcopt {
@@ -17,7 +18,8 @@ struct AveragedGradientSpec {
 template <class T>
 class AveragedGradientEstimator final : public GradientEstimator<T> {
  public:
-  AveragedGradientEstimator(AveragedGradientSpec spec, std::size_t dim, StreamPlan& streams);
+  AveragedGradientEstimator(AveragedGradientSpec spec, const EstimatorSetup& e,
+                            StreamPlan& streams);
 
   EstimateTiming timing() const override { return EstimateTiming::before_step; }
   StepCost init(WorkerContext&, GradientOracle<T>&, std::span<const T>) override { return {}; }

@@ -5,12 +5,12 @@
 namespace dcopt {
 
 template <class T>
-DianaEstimator<T>::DianaEstimator(DianaSpec spec, std::size_t dim, StreamPlan& streams)
+DianaEstimator<T>::DianaEstimator(DianaSpec spec, const EstimatorSetup& e, StreamPlan& streams)
     : spec_(std::move(spec)),
       exchange_(streams.exchange("diana")),
-      shift_(dim, spec_.alpha),
-      est_(dim),
-      g_(dim) {}
+      shift_(e.dim, spec_.alpha),
+      est_(e.dim),
+      g_(e.dim) {}
 
 template <class T>
 StepCost DianaEstimator<T>::update(WorkerContext& ctx, GradientOracle<T>& f, std::span<const T> x,

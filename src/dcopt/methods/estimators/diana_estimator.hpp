@@ -8,6 +8,7 @@
 #include "dcopt/methods/blocks/compressed_shift.hpp"
 #include "dcopt/methods/blocks/exchange.hpp"
 #include "dcopt/methods/blocks/stream_plan.hpp"
+#include "dcopt/methods/estimators/estimator_setup.hpp"
 #include "dcopt/methods/estimators/gradient_estimator.hpp"
 
 namespace dcopt {
@@ -22,7 +23,7 @@ struct DianaSpec {
 template <class T>
 class DianaEstimator final : public GradientEstimator<T> {
  public:
-  DianaEstimator(DianaSpec spec, std::size_t dim, StreamPlan& streams);
+  DianaEstimator(DianaSpec spec, const EstimatorSetup& e, StreamPlan& streams);
 
   EstimateTiming timing() const override { return EstimateTiming::before_step; }
   StepCost init(WorkerContext&, GradientOracle<T>&, std::span<const T>) override { return {}; }

@@ -3,12 +3,12 @@
 namespace dcopt {
 
 template <class T>
-Ef21Estimator<T>::Ef21Estimator(Ef21Spec spec, std::size_t dim, StreamPlan& streams)
+Ef21Estimator<T>::Ef21Estimator(Ef21Spec spec, const EstimatorSetup& e, StreamPlan& streams)
     : spec_(std::move(spec)),
       exchange_(streams.exchange("ef21")),
-      shift_(dim, 1.0),
-      avg_(dim),
-      g_(dim) {}
+      shift_(e.dim, 1.0),
+      avg_(e.dim),
+      g_(e.dim) {}
 
 template <class T>
 StepCost Ef21Estimator<T>::track(WorkerContext& ctx, GradientOracle<T>& f, std::span<const T> x,

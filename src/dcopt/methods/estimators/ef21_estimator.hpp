@@ -7,6 +7,7 @@
 #include "dcopt/methods/blocks/compressed_shift.hpp"
 #include "dcopt/methods/blocks/exchange.hpp"
 #include "dcopt/methods/blocks/stream_plan.hpp"
+#include "dcopt/methods/estimators/estimator_setup.hpp"
 #include "dcopt/methods/estimators/gradient_estimator.hpp"
 
 namespace dcopt {
@@ -22,7 +23,7 @@ struct Ef21Spec {
 template <class T>
 class Ef21Estimator final : public GradientEstimator<T> {
  public:
-  Ef21Estimator(Ef21Spec spec, std::size_t dim, StreamPlan& streams);
+  Ef21Estimator(Ef21Spec spec, const EstimatorSetup& e, StreamPlan& streams);
 
   EstimateTiming timing() const override { return EstimateTiming::after_step; }
   StepCost init(WorkerContext& ctx, GradientOracle<T>& f, std::span<const T> x) override;

@@ -5,13 +5,13 @@
 namespace dcopt {
 
 template <class T>
-EfEstimator<T>::EfEstimator(EfSpec spec, std::size_t dim, StreamPlan& streams)
+EfEstimator<T>::EfEstimator(EfSpec spec, const EstimatorSetup& e, StreamPlan& streams)
     : spec_(std::move(spec)),
       exchange_(streams.exchange("ef")),
-      memory_(dim),
-      v_(dim),
-      avg_(dim),
-      u_(dim) {}
+      memory_(e.dim),
+      v_(e.dim),
+      avg_(e.dim),
+      u_(e.dim) {}
 
 template <class T>
 StepCost EfEstimator<T>::update(WorkerContext& ctx, GradientOracle<T>& f, std::span<const T> x,

@@ -8,22 +8,21 @@
 namespace dcopt {
 
 template <class T>
-MarinaEstimator<T>::MarinaEstimator(MarinaSpec spec, std::size_t dim, int workers,
-                                    StreamPlan& streams)
+MarinaEstimator<T>::MarinaEstimator(MarinaSpec spec, const EstimatorSetup& e, StreamPlan& streams)
     : spec_(std::move(spec)),
       exchange_(streams.exchange("marina")),
       diff_batches_(streams.minibatch("marina differences")),
       dense_batches_(streams.minibatch("marina dense")),
-      g_server_(dim),
-      g_(dim),
-      diff_(dim),
-      avg_(dim) {
+      g_server_(e.dim),
+      g_(e.dim),
+      diff_(e.dim),
+      avg_(e.dim) {
   if (!(spec_.p > 0.0 && spec_.p <= 1.0)) {
     throw std::invalid_argument("MarinaEstimator: p must be in (0, 1]");
   }
-  if (spec_.differences == MarinaSpec::Differences::full) grad_prev_.resize(dim);
-  if (keeps_previous_point()) x_prev_.resize(dim);
-  if (spec_.clients > 0) weights_.resize(static_cast<std::size_t>(workers));
+  if (spec_.differences == MarinaSpec::Differences::full) grad_prev_.resize(e.dim);
+  if (keeps_previous_point()) x_prev_.resize(e.dim);
+  if (spec_.clients > 0) weights_.resize(static_cast<std::size_t>(e.workers));
   batch_.reserve(std::max(spec_.batch, spec_.batch_diff));
 }
 

@@ -21,6 +21,7 @@
 #include "dcopt/compress/compressor.hpp"
 #include "dcopt/methods/blocks/exchange.hpp"
 #include "dcopt/methods/blocks/stream_plan.hpp"
+#include "dcopt/methods/estimators/estimator_setup.hpp"
 #include "dcopt/methods/estimators/gradient_estimator.hpp"
 
 namespace dcopt {
@@ -47,7 +48,7 @@ struct MarinaSpec {
 template <class T>
 class MarinaEstimator final : public GradientEstimator<T> {
  public:
-  MarinaEstimator(MarinaSpec spec, std::size_t dim, int workers, StreamPlan& streams);
+  MarinaEstimator(MarinaSpec spec, const EstimatorSetup& e, StreamPlan& streams);
 
   EstimateTiming timing() const override { return EstimateTiming::after_step; }
   StepCost init(WorkerContext& ctx, GradientOracle<T>& f, std::span<const T> x) override;

@@ -5,16 +5,17 @@
 namespace dcopt {
 
 template <class T>
-VrDianaEstimator<T>::VrDianaEstimator(VrDianaSpec spec, std::size_t dim, StreamPlan& streams)
+VrDianaEstimator<T>::VrDianaEstimator(VrDianaSpec spec, const EstimatorSetup& e,
+                                      StreamPlan& streams)
     : spec_(std::move(spec)),
       exchange_(streams.exchange("vr_diana")),
       batches_(streams.minibatch("vr_diana samples")),
-      shift_(dim, spec_.alpha),
-      w_(dim),
-      mu_(dim),
-      v_(dim),
-      est_(dim),
-      g_(dim) {
+      shift_(e.dim, spec_.alpha),
+      w_(e.dim),
+      mu_(e.dim),
+      v_(e.dim),
+      est_(e.dim),
+      g_(e.dim) {
   batch_.reserve(spec_.batch);
 }
 

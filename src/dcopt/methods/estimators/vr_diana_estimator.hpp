@@ -11,6 +11,7 @@
 #include "dcopt/methods/blocks/compressed_shift.hpp"
 #include "dcopt/methods/blocks/exchange.hpp"
 #include "dcopt/methods/blocks/stream_plan.hpp"
+#include "dcopt/methods/estimators/estimator_setup.hpp"
 #include "dcopt/methods/estimators/gradient_estimator.hpp"
 
 namespace dcopt {
@@ -26,7 +27,7 @@ struct VrDianaSpec {
 template <class T>
 class VrDianaEstimator final : public GradientEstimator<T> {
  public:
-  VrDianaEstimator(VrDianaSpec spec, std::size_t dim, StreamPlan& streams);
+  VrDianaEstimator(VrDianaSpec spec, const EstimatorSetup& e, StreamPlan& streams);
 
   EstimateTiming timing() const override { return EstimateTiming::before_step; }
   /// w_i = x^0 and its full gradient: local work, no communication.

@@ -32,10 +32,7 @@ std::unique_ptr<Method> make_dcgd(const Settings& s, const MinimizationSetup& se
       "dcgd",
       m.opt.codec->spec(),
       {{"gamma", gamma}, {"gamma_theory", unknown_if_none(theory)}, {"omega", m.omega}}};
-  StreamPlan streams;
-  auto est = std::make_unique<AveragedGradientEstimator<double>>(m.spec(), c.dim, streams);
-  return std::make_unique<PlainStepMethod>(std::move(d), setup.objective, setup.x0, gamma,
-                                           std::move(est));
+  return make_plain_step_method<AveragedGradientEstimator>(std::move(d), setup, gamma, m.spec());
 }
 
 template <class T>
@@ -43,7 +40,7 @@ std::unique_ptr<GradientEstimator<T>> make_dcgd_estimator(const Settings& s,
                                                           const EstimatorSetup& e,
                                                           StreamPlan& streams) {
   const DcgdSettings m(s, e);
-  return std::make_unique<AveragedGradientEstimator<T>>(m.spec(), e.dim, streams);
+  return std::make_unique<AveragedGradientEstimator<T>>(m.spec(), e, streams);
 }
 
 template std::unique_ptr<GradientEstimator<double>> make_dcgd_estimator<double>(

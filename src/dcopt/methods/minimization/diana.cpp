@@ -49,10 +49,7 @@ std::unique_ptr<Method> make_diana(const Settings& s, const MinimizationSetup& s
                           {"L", L},
                           {"convex_rule", convex ? 1.0 : 0.0},
                           {"reference_variant", m.spec.reference ? 1.0 : 0.0}}};
-  StreamPlan streams;
-  auto est = std::make_unique<DianaEstimator<double>>(m.spec, c.dim, streams);
-  return std::make_unique<PlainStepMethod>(std::move(d), setup.objective, setup.x0, gamma,
-                                           std::move(est));
+  return make_plain_step_method<DianaEstimator>(std::move(d), setup, gamma, m.spec);
 }
 
 template <class T>
@@ -60,7 +57,7 @@ std::unique_ptr<GradientEstimator<T>> make_diana_estimator(const Settings& s,
                                                            const EstimatorSetup& e,
                                                            StreamPlan& streams) {
   const DianaSettings m(s, e);
-  return std::make_unique<DianaEstimator<T>>(m.spec, e.dim, streams);
+  return std::make_unique<DianaEstimator<T>>(m.spec, e, streams);
 }
 
 template std::unique_ptr<GradientEstimator<double>> make_diana_estimator<double>(

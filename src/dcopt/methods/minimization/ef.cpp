@@ -36,17 +36,14 @@ std::unique_ptr<Method> make_ef(const Settings& s, const MinimizationSetup& setu
                           {"gamma_theory", unknown_if_none(theory)},
                           {"delta", m.use.delta},
                           {"codec_scale", m.use.scale}}};
-  StreamPlan streams;
-  auto est = std::make_unique<EfEstimator<double>>(m.spec, c.dim, streams);
-  return std::make_unique<PlainStepMethod>(std::move(d), setup.objective, setup.x0, 1.0,
-                                           std::move(est));
+  return make_plain_step_method<EfEstimator>(std::move(d), setup, 1.0, m.spec);
 }
 
 template <class T>
 std::unique_ptr<GradientEstimator<T>> make_ef_estimator(const Settings& s, const EstimatorSetup& e,
                                                         StreamPlan& streams) {
   const EfSettings m(s, e);  // input scale 1: the optimizer applies its own learning rate
-  return std::make_unique<EfEstimator<T>>(m.spec, e.dim, streams);
+  return std::make_unique<EfEstimator<T>>(m.spec, e, streams);
 }
 
 template std::unique_ptr<GradientEstimator<double>> make_ef_estimator<double>(const Settings&,

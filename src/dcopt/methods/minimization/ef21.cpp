@@ -44,10 +44,7 @@ std::unique_ptr<Method> make_ef21(const Settings& s, const MinimizationSetup& se
                           {"delta", m.use.delta},
                           {"codec_scale", m.use.scale},
                           {"exact_init", m.spec.exact_init ? 1.0 : 0.0}}};
-  StreamPlan streams;
-  auto est = std::make_unique<Ef21Estimator<double>>(m.spec, c.dim, streams);
-  return std::make_unique<PlainStepMethod>(std::move(d), setup.objective, setup.x0, gamma,
-                                           std::move(est));
+  return make_plain_step_method<Ef21Estimator>(std::move(d), setup, gamma, m.spec);
 }
 
 template <class T>
@@ -55,7 +52,7 @@ std::unique_ptr<GradientEstimator<T>> make_ef21_estimator(const Settings& s,
                                                           const EstimatorSetup& e,
                                                           StreamPlan& streams) {
   const Ef21Settings m(s, e);
-  return std::make_unique<Ef21Estimator<T>>(m.spec, e.dim, streams);
+  return std::make_unique<Ef21Estimator<T>>(m.spec, e, streams);
 }
 
 template std::unique_ptr<GradientEstimator<double>> make_ef21_estimator<double>(

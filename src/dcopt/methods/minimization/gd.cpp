@@ -18,11 +18,8 @@ std::unique_ptr<Method> make_gd(const Settings& s, const MinimizationSetup& setu
   const MethodOptions opt = gd_options(s);
   const double gamma = opt.stepsize(c.theory([&] { return 1.0 / c.L_f; }));
   PlainStepDescription d{"gd", opt.codec->spec(), {{"gamma", gamma}}};
-  StreamPlan streams;
-  auto est = std::make_unique<AveragedGradientEstimator<double>>(
-      AveragedGradientSpec{opt.dense, opt.server}, c.dim, streams);
-  return std::make_unique<PlainStepMethod>(std::move(d), setup.objective, setup.x0, gamma,
-                                           std::move(est));
+  return make_plain_step_method<AveragedGradientEstimator>(
+      std::move(d), setup, gamma, AveragedGradientSpec{opt.dense, opt.server});
 }
 
 template <class T>
@@ -30,7 +27,7 @@ std::unique_ptr<GradientEstimator<T>> make_gd_estimator(const Settings& s, const
                                                         StreamPlan& streams) {
   const MethodOptions opt = gd_options(s);
   return std::make_unique<AveragedGradientEstimator<T>>(AveragedGradientSpec{opt.dense, opt.server},
-                                                        e.dim, streams);
+                                                        e, streams);
 }
 
 template std::unique_ptr<GradientEstimator<double>> make_gd_estimator<double>(const Settings&,

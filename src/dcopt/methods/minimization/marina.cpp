@@ -53,10 +53,7 @@ std::unique_ptr<Method> make_marina(const Settings& s, const MinimizationSetup& 
                           {"omega", m.omega},
                           {"L", c.L_tilde},
                           {"shared_indices", m.spec.streams == CodecStreams::shared ? 1.0 : 0.0}}};
-  StreamPlan streams;
-  auto est = std::make_unique<MarinaEstimator<double>>(m.spec, c.dim, c.workers, streams);
-  return std::make_unique<PlainStepMethod>(std::move(d), setup.objective, setup.x0, gamma,
-                                           std::move(est));
+  return make_plain_step_method<MarinaEstimator>(std::move(d), setup, gamma, m.spec);
 }
 
 template <class T>
@@ -64,7 +61,7 @@ std::unique_ptr<GradientEstimator<T>> make_marina_estimator(const Settings& s,
                                                             const EstimatorSetup& e,
                                                             StreamPlan& streams) {
   const MarinaSettings m(s, e);
-  return std::make_unique<MarinaEstimator<T>>(m.spec, e.dim, e.workers, streams);
+  return std::make_unique<MarinaEstimator<T>>(m.spec, e, streams);
 }
 
 template std::unique_ptr<GradientEstimator<double>> make_marina_estimator<double>(

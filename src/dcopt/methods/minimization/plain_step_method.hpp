@@ -8,9 +8,11 @@
 #include <string>
 #include <vector>
 
+#include "dcopt/methods/blocks/stream_plan.hpp"
 #include "dcopt/methods/estimators/gradient_estimator.hpp"
 #include "dcopt/methods/estimators/objective_oracle.hpp"
 #include "dcopt/methods/method.hpp"
+#include "dcopt/methods/minimization/minimization_setup.hpp"
 
 namespace dcopt {
 
@@ -48,5 +50,18 @@ class PlainStepMethod final : public Method {
   double step_;
   std::unique_ptr<GradientEstimator<double>> estimator_;
 };
+
+/// The convex method of estimator E<double> built from `spec` for this worker's setup, paired
+/// with the plain step: the tail every minimization method's factory shares.
+template <template <class> class Estimator, class Spec>
+std::unique_ptr<Method> make_plain_step_method(PlainStepDescription description,
+                                               const MinimizationSetup& setup, double step,
+                                               const Spec& spec) {
+  StreamPlan streams;
+  auto estimator =
+      std::make_unique<Estimator<double>>(spec, setup.constants.estimator_setup(), streams);
+  return std::make_unique<PlainStepMethod>(std::move(description), setup.objective, setup.x0, step,
+                                           std::move(estimator));
+}
 
 }  // namespace dcopt

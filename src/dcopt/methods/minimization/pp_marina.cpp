@@ -55,10 +55,7 @@ std::unique_ptr<Method> make_pp_marina(const Settings& s, const MinimizationSetu
        {"L", c.L_tilde},
        {"clients", r},
        {"with_replacement", m.spec.sampling == ClientSampling::with_replacement ? 1.0 : 0.0}}};
-  StreamPlan streams;
-  auto est = std::make_unique<MarinaEstimator<double>>(m.spec, c.dim, c.workers, streams);
-  return std::make_unique<PlainStepMethod>(std::move(d), setup.objective, setup.x0, gamma,
-                                           std::move(est));
+  return make_plain_step_method<MarinaEstimator>(std::move(d), setup, gamma, m.spec);
 }
 
 template <class T>
@@ -66,7 +63,7 @@ std::unique_ptr<GradientEstimator<T>> make_pp_marina_estimator(const Settings& s
                                                                const EstimatorSetup& e,
                                                                StreamPlan& streams) {
   const PpMarinaSettings m(s, e);
-  return std::make_unique<MarinaEstimator<T>>(m.spec, e.dim, e.workers, streams);
+  return std::make_unique<MarinaEstimator<T>>(m.spec, e, streams);
 }
 
 template std::unique_ptr<GradientEstimator<double>> make_pp_marina_estimator<double>(

@@ -51,10 +51,7 @@ std::unique_ptr<Method> make_vr_diana(const Settings& s, const MinimizationSetup
                           {"p", m.spec.p},
                           {"batch", static_cast<double>(m.spec.batch)},
                           {"L", L}}};
-  StreamPlan streams;
-  auto est = std::make_unique<VrDianaEstimator<double>>(m.spec, c.dim, streams);
-  return std::make_unique<PlainStepMethod>(std::move(d), setup.objective, setup.x0, gamma,
-                                           std::move(est));
+  return make_plain_step_method<VrDianaEstimator>(std::move(d), setup, gamma, m.spec);
 }
 
 template <class T>
@@ -62,7 +59,7 @@ std::unique_ptr<GradientEstimator<T>> make_vr_diana_estimator(const Settings& s,
                                                               const EstimatorSetup& e,
                                                               StreamPlan& streams) {
   const VrDianaSettings m(s, e);
-  return std::make_unique<VrDianaEstimator<T>>(m.spec, e.dim, streams);
+  return std::make_unique<VrDianaEstimator<T>>(m.spec, e, streams);
 }
 
 template std::unique_ptr<GradientEstimator<double>> make_vr_diana_estimator<double>(

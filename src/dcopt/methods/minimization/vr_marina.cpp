@@ -67,10 +67,7 @@ std::unique_ptr<Method> make(const Settings& s, const MinimizationSetup& setup, 
                           {"L_samples", Ls},
                           {"batch_diff", bd}}};
   if (online) d.parameters["batch"] = static_cast<double>(m.spec.batch);
-  StreamPlan streams;
-  auto est = std::make_unique<MarinaEstimator<double>>(m.spec, c.dim, c.workers, streams);
-  return std::make_unique<PlainStepMethod>(std::move(d), setup.objective, setup.x0, gamma,
-                                           std::move(est));
+  return make_plain_step_method<MarinaEstimator>(std::move(d), setup, gamma, m.spec);
 }
 
 }  // namespace
@@ -88,7 +85,7 @@ std::unique_ptr<GradientEstimator<T>> make_vr_marina_estimator(const Settings& s
                                                                const EstimatorSetup& e,
                                                                StreamPlan& streams) {
   const VrMarinaSettings m(s, e, false);
-  return std::make_unique<MarinaEstimator<T>>(m.spec, e.dim, e.workers, streams);
+  return std::make_unique<MarinaEstimator<T>>(m.spec, e, streams);
 }
 
 template <class T>
@@ -96,7 +93,7 @@ std::unique_ptr<GradientEstimator<T>> make_vr_marina_online_estimator(const Sett
                                                                       const EstimatorSetup& e,
                                                                       StreamPlan& streams) {
   const VrMarinaSettings m(s, e, true);
-  return std::make_unique<MarinaEstimator<T>>(m.spec, e.dim, e.workers, streams);
+  return std::make_unique<MarinaEstimator<T>>(m.spec, e, streams);
 }
 
 template std::unique_ptr<GradientEstimator<double>> make_vr_marina_estimator<double>(
