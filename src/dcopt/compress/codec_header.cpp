@@ -29,6 +29,7 @@ std::string codec_name(CodecId id) {
     case CodecId::int8: return "int8";
     case CodecId::fp16: return "fp16";
     case CodecId::bf16: return "bf16";
+    case CodecId::layered: return "layered";
   }
   return "unknown codec #" + std::to_string(static_cast<int>(id));
 }

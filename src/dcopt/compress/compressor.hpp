@@ -35,6 +35,7 @@ enum class CodecId : std::uint8_t {
   int8 = 10,
   fp16 = 11,
   bf16 = 12,
+  layered = 13,  ///< a message per tensor of a ParamLayout (layered_compressor.hpp)
 };
 
 /// Theory constants of a compressor at dimension d (ALGORITHMS.md §1.1).
