@@ -7,11 +7,13 @@ namespace dcopt {
 PlainStepMethod::PlainStepMethod(PlainStepDescription description, const Objective& f,
                                  std::vector<double> x0, double step,
                                  std::unique_ptr<GradientEstimator<double>> estimator)
-    : description_(std::move(description)),
+    : MethodShell(description.name),
       oracle_(f),
       x_(std::move(x0)),
       step_(step),
-      estimator_(std::move(estimator)) {}
+      estimator_(std::move(estimator)) {
+  describe(std::move(description.codec), std::move(description.parameters));
+}
 
 StepCost PlainStepMethod::init(WorkerContext& ctx) { return estimator_->init(ctx, oracle_, x_); }
 

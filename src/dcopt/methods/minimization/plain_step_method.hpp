@@ -12,6 +12,7 @@
 #include "dcopt/methods/estimators/gradient_estimator.hpp"
 #include "dcopt/methods/estimators/objective_oracle.hpp"
 #include "dcopt/methods/method.hpp"
+#include "dcopt/methods/method_shell.hpp"
 #include "dcopt/methods/minimization/minimization_setup.hpp"
 
 namespace dcopt {
@@ -23,19 +24,16 @@ struct PlainStepDescription {
   std::map<std::string, double> parameters;
 };
 
-class PlainStepMethod final : public Method {
+class PlainStepMethod final : public MethodShell {
  public:
   /// x^{k} = x^{k-1} - step * estimate. `step` is gamma, or 1 for an estimator whose estimate is
   /// the step itself (error feedback with its input scaled by gamma).
   PlainStepMethod(PlainStepDescription description, const Objective& f, std::vector<double> x0,
                   double step, std::unique_ptr<GradientEstimator<double>> estimator);
 
-  std::string name() const override { return description_.name; }
   StepCost init(WorkerContext& ctx) override;
   StepCost step(WorkerContext& ctx, std::uint64_t round) override;
   std::span<const double> iterate() const override { return x_; }
-  std::string codec() const override { return description_.codec; }
-  std::map<std::string, double> parameters() const override { return description_.parameters; }
 
   /// State: the iterate and the estimator's state.
   void save(StateWriter& w) const override;
@@ -44,7 +42,6 @@ class PlainStepMethod final : public Method {
  private:
   void move();
 
-  PlainStepDescription description_;
   ObjectiveOracle<double> oracle_;
   std::vector<double> x_;
   double step_;

@@ -3,6 +3,7 @@
 #include "dcopt/core/vec.hpp"
 #include "dcopt/methods/blocks/error_memory.hpp"
 #include "dcopt/methods/blocks/exchange.hpp"
+#include "dcopt/methods/method_shell.hpp"
 #include "dcopt/methods/options/codec_theory.hpp"
 #include "dcopt/methods/options/method_options.hpp"
 #include "dcopt/methods/vi/gda.hpp"
@@ -10,10 +11,11 @@
 namespace dcopt {
 namespace {
 
-class EfGda final : public Method {
+class EfGda final : public MethodShell {
  public:
   EfGda(const Settings& s, const ViSetup& setup)
-      : op_(setup.op),
+      : MethodShell("ef_gda"),
+        op_(setup.op),
         h_(setup.h),
         opt_(read_method_options(s, "topk:ratio=0.3")),
         z_(setup.z0),
@@ -26,9 +28,10 @@ class EfGda final : public Method {
     delta_ = contractive_delta(s, "codec", *opt_.codec, c.dim, "ef_gda");
     theory_gamma_ = gda_theory_stepsize(c.mu(), c.L) / delta_;
     gamma_ = opt_.stepsize(theory_gamma_);
+    describe(opt_.codec->spec(),
+             {{"gamma", gamma_}, {"gamma_theory", theory_gamma_}, {"delta", delta_}});
   }
 
-  std::string name() const override { return "ef_gda"; }
   StepCost init(WorkerContext&) override { return {}; }
 
   StepCost step(WorkerContext& ctx, std::uint64_t round) override {
@@ -43,7 +46,6 @@ class EfGda final : public Method {
   }
 
   std::span<const double> iterate() const override { return z_; }
-  std::string codec() const override { return opt_.codec->spec(); }
   void save(StateWriter& w) const override {
     w.f64s("z", z_);
     memory_.save(w, "error");
@@ -51,9 +53,6 @@ class EfGda final : public Method {
   void load(StateReader& r) override {
     r.f64s("z", z_);
     memory_.load(r, "error");
-  }
-  std::map<std::string, double> parameters() const override {
-    return {{"gamma", gamma_}, {"gamma_theory", theory_gamma_}, {"delta", delta_}};
   }
 
  private:

@@ -3,15 +3,17 @@
 #include "dcopt/core/vec.hpp"
 #include "dcopt/methods/blocks/operator_average.hpp"
 #include "dcopt/methods/blocks/prox_step.hpp"
+#include "dcopt/methods/method_shell.hpp"
 #include "dcopt/methods/options/dense_method_options.hpp"
 
 namespace dcopt {
 namespace {
 
-class Eg final : public Method {
+class Eg final : public MethodShell {
  public:
   Eg(const Settings& s, const ViSetup& setup)
-      : op_(setup.op),
+      : MethodShell("eg"),
+        op_(setup.op),
         h_(setup.h),
         opt_(read_dense_method_options(s, "eg", "qeg or masha1")),
         theory_gamma_(0.5 / setup.constants.L),
@@ -19,9 +21,10 @@ class Eg final : public Method {
         z_(setup.z0),
         z_half_(z_.size()),
         F_(z_.size()),
-        average_(z_.size()) {}
+        average_(z_.size()) {
+    describe(opt_.codec->spec(), {{"gamma", gamma_}, {"gamma_theory", theory_gamma_}});
+  }
 
-  std::string name() const override { return "eg"; }
   StepCost init(WorkerContext&) override { return {}; }
 
   StepCost step(WorkerContext& ctx, std::uint64_t round) override {
@@ -33,12 +36,8 @@ class Eg final : public Method {
   }
 
   std::span<const double> iterate() const override { return z_; }
-  std::string codec() const override { return opt_.codec->spec(); }
   void save(StateWriter& w) const override { w.f64s("z", z_); }
   void load(StateReader& r) override { r.f64s("z", z_); }
-  std::map<std::string, double> parameters() const override {
-    return {{"gamma", gamma_}, {"gamma_theory", theory_gamma_}};
-  }
 
  private:
   StreamPlan streams_;  // first: the members below reserve their streams in it

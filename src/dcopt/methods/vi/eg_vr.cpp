@@ -6,16 +6,18 @@
 #include "dcopt/core/vec.hpp"
 #include "dcopt/methods/blocks/exchange.hpp"
 #include "dcopt/methods/blocks/vr_extragradient.hpp"
+#include "dcopt/methods/method_shell.hpp"
 #include "dcopt/methods/options/dense_method_options.hpp"
 #include "dcopt/methods/options/unit_interval.hpp"
 
 namespace dcopt {
 namespace {
 
-class EgVr final : public Method {
+class EgVr final : public MethodShell {
  public:
   EgVr(const Settings& s, const ViSetup& setup)
-      : op_(setup.op),
+      : MethodShell("eg_vr"),
+        op_(setup.op),
         h_(setup.h),
         opt_(read_dense_method_options(s, "eg_vr", "masha1")),
         eg_(setup.z0, opt_.dense,
@@ -29,9 +31,13 @@ class EgVr final : public Method {
     gamma0_ = s.number("gamma0", 0.5, 1e-12, 1.0);
     theory_gamma_ = gamma0_ * std::sqrt(1.0 - alpha_) / c.L_hat_terms;
     gamma_ = opt_.stepsize(theory_gamma_);
+    describe(opt_.codec->spec(), {{"gamma", gamma_},
+                                  {"gamma_theory", theory_gamma_},
+                                  {"p", p_},
+                                  {"alpha", alpha_},
+                                  {"gamma0", gamma0_},
+                                  {"batch", static_cast<double>(eg_.batch())}});
   }
-
-  std::string name() const override { return "eg_vr"; }
 
   StepCost init(WorkerContext& ctx) override { return eg_.init(ctx, op_); }
 
@@ -41,14 +47,8 @@ class EgVr final : public Method {
   }
 
   std::span<const double> iterate() const override { return eg_.z(); }
-  std::string codec() const override { return opt_.codec->spec(); }
   void save(StateWriter& w) const override { eg_.save(w); }
   void load(StateReader& r) override { eg_.load(r); }
-  std::map<std::string, double> parameters() const override {
-    return {{"gamma", gamma_},   {"gamma_theory", theory_gamma_},
-            {"p", p_},           {"alpha", alpha_},
-            {"gamma0", gamma0_}, {"batch", static_cast<double>(eg_.batch())}};
-  }
 
  private:
   StreamPlan streams_;  // first: the members below reserve their streams in it

@@ -3,6 +3,7 @@
 #include "dcopt/core/vec.hpp"
 #include "dcopt/methods/blocks/operator_average.hpp"
 #include "dcopt/methods/blocks/prox_step.hpp"
+#include "dcopt/methods/method_shell.hpp"
 #include "dcopt/methods/options/dense_method_options.hpp"
 
 namespace dcopt {
@@ -11,19 +12,21 @@ double gda_theory_stepsize(double mu, double L) { return mu > 0 ? mu / (L * L) :
 
 namespace {
 
-class Gda final : public Method {
+class Gda final : public MethodShell {
  public:
   Gda(const Settings& s, const ViSetup& setup)
-      : op_(setup.op),
+      : MethodShell("gda"),
+        op_(setup.op),
         h_(setup.h),
         opt_(read_dense_method_options(s, "gda", "qgda")),
         theory_gamma_(gda_theory_stepsize(setup.constants.mu(), setup.constants.L)),
         gamma_(opt_.stepsize(theory_gamma_)),
         z_(setup.z0),
         F_(z_.size()),
-        average_(z_.size()) {}
+        average_(z_.size()) {
+    describe(opt_.codec->spec(), {{"gamma", gamma_}, {"gamma_theory", theory_gamma_}});
+  }
 
-  std::string name() const override { return "gda"; }
   StepCost init(WorkerContext&) override { return {}; }
 
   StepCost step(WorkerContext& ctx, std::uint64_t round) override {
@@ -33,12 +36,8 @@ class Gda final : public Method {
   }
 
   std::span<const double> iterate() const override { return z_; }
-  std::string codec() const override { return opt_.codec->spec(); }
   void save(StateWriter& w) const override { w.f64s("z", z_); }
   void load(StateReader& r) override { r.f64s("z", z_); }
-  std::map<std::string, double> parameters() const override {
-    return {{"gamma", gamma_}, {"gamma_theory", theory_gamma_}};
-  }
 
  private:
   StreamPlan streams_;  // first: the members below reserve their streams in it

@@ -8,6 +8,7 @@
 #include "dcopt/core/vec.hpp"
 #include "dcopt/methods/blocks/exchange.hpp"
 #include "dcopt/methods/blocks/vr_extragradient.hpp"
+#include "dcopt/methods/method_shell.hpp"
 #include "dcopt/methods/options/codec_theory.hpp"
 #include "dcopt/methods/options/method_options.hpp"
 #include "dcopt/methods/options/unit_interval.hpp"
@@ -15,10 +16,11 @@
 namespace dcopt {
 namespace {
 
-class Masha1 final : public Method {
+class Masha1 final : public MethodShell {
  public:
   Masha1(const Settings& s, const ViSetup& setup)
-      : op_(setup.op),
+      : MethodShell("masha1"),
+        op_(setup.op),
         h_(setup.h),
         opt_(read_method_options(s, "natural_dithering")),
         eg_(setup.z0, opt_.dense,
@@ -50,9 +52,15 @@ class Masha1 final : public Method {
       theory_gamma_ = 0.5 * std::sqrt(one_minus_tau) / C_;
     }
     gamma_ = opt_.stepsize(theory_gamma_);
+    describe(opt_.codec->spec(), {{"gamma", gamma_},
+                                  {"gamma_theory", theory_gamma_},
+                                  {"tau", tau_},
+                                  {"beta", beta_},
+                                  {"q_dev", q_dev_},
+                                  {"q_serv", q_serv_},
+                                  {"C", C_},
+                                  {"batch", static_cast<double>(eg_.batch())}});
   }
-
-  std::string name() const override { return "masha1"; }
 
   StepCost init(WorkerContext& ctx) override { return eg_.init(ctx, op_); }
 
@@ -61,15 +69,8 @@ class Masha1 final : public Method {
   }
 
   std::span<const double> iterate() const override { return eg_.z(); }
-  std::string codec() const override { return opt_.codec->spec(); }
   void save(StateWriter& w) const override { eg_.save(w); }
   void load(StateReader& r) override { eg_.load(r); }
-  std::map<std::string, double> parameters() const override {
-    return {{"gamma", gamma_}, {"gamma_theory", theory_gamma_},
-            {"tau", tau_},     {"beta", beta_},
-            {"q_dev", q_dev_}, {"q_serv", q_serv_},
-            {"C", C_},         {"batch", static_cast<double>(eg_.batch())}};
-  }
 
  private:
   StreamPlan streams_;  // first: the members below reserve their streams in it

@@ -7,6 +7,7 @@
 #include "dcopt/methods/blocks/error_memory.hpp"
 #include "dcopt/methods/blocks/operator_difference.hpp"
 #include "dcopt/methods/blocks/reference_point.hpp"
+#include "dcopt/methods/method_shell.hpp"
 #include "dcopt/methods/options/codec_theory.hpp"
 #include "dcopt/methods/options/method_options.hpp"
 #include "dcopt/methods/options/unit_interval.hpp"
@@ -14,10 +15,11 @@
 namespace dcopt {
 namespace {
 
-class Masha2 final : public Method {
+class Masha2 final : public MethodShell {
  public:
   Masha2(const Settings& s, const ViSetup& setup)
-      : op_(setup.op),
+      : MethodShell("masha2"),
+        op_(setup.op),
         opt_(read_method_options(s, "topk:ratio=0.3")),
         z_(setup.z0),
         exchange_(streams_.exchange("masha2 differences")),
@@ -45,9 +47,13 @@ class Masha2 final : public Method {
     C_ = std::sqrt(delta_serv_ * (c.L * c.L + (delta_dev_ - 1.0) * c.L_hat * c.L_hat / M));
     theory_gamma_ = 0.5 * std::sqrt(1.0 - tau_) / C_;
     gamma_ = opt_.stepsize(theory_gamma_);
+    describe(opt_.codec->spec(), {{"gamma", gamma_},
+                                  {"gamma_theory", theory_gamma_},
+                                  {"tau", tau_},
+                                  {"delta_dev", delta_dev_},
+                                  {"delta_serv", delta_serv_},
+                                  {"C", C_}});
   }
-
-  std::string name() const override { return "masha2"; }
 
   StepCost init(WorkerContext& ctx) override { return ref_.reset(ctx, op_, z_, 0); }
 
@@ -66,7 +72,6 @@ class Masha2 final : public Method {
   }
 
   std::span<const double> iterate() const override { return z_; }
-  std::string codec() const override { return opt_.codec->spec(); }
   void save(StateWriter& w) const override {
     w.f64s("z", z_);
     ref_.save(w, "reference");
@@ -78,10 +83,6 @@ class Masha2 final : public Method {
     ref_.load(r, "reference");
     device_memory_.load(r, "device_error");
     server_memory_.load(r, "server_error");
-  }
-  std::map<std::string, double> parameters() const override {
-    return {{"gamma", gamma_},         {"gamma_theory", theory_gamma_}, {"tau", tau_},
-            {"delta_dev", delta_dev_}, {"delta_serv", delta_serv_},     {"C", C_}};
   }
 
  private:

@@ -5,16 +5,18 @@
 #include "dcopt/core/vec.hpp"
 #include "dcopt/methods/blocks/operator_average.hpp"
 #include "dcopt/methods/blocks/prox_step.hpp"
+#include "dcopt/methods/method_shell.hpp"
 #include "dcopt/methods/options/codec_theory.hpp"
 #include "dcopt/methods/options/method_options.hpp"
 
 namespace dcopt {
 namespace {
 
-class Qeg final : public Method {
+class Qeg final : public MethodShell {
  public:
   Qeg(const Settings& s, const ViSetup& setup)
-      : op_(setup.op),
+      : MethodShell("qeg"),
+        op_(setup.op),
         h_(setup.h),
         opt_(read_method_options(s, "natural")),
         z_(setup.z0),
@@ -26,9 +28,10 @@ class Qeg final : public Method {
     const double L_eff = std::sqrt(c.L * c.L + 2.0 * omega_ * c.L_hat * c.L_hat / c.workers);
     theory_gamma_ = 0.5 / L_eff;
     gamma_ = opt_.stepsize(theory_gamma_);
+    describe(opt_.codec->spec(),
+             {{"gamma", gamma_}, {"gamma_theory", theory_gamma_}, {"omega", omega_}});
   }
 
-  std::string name() const override { return "qeg"; }
   StepCost init(WorkerContext&) override { return {}; }
 
   StepCost step(WorkerContext& ctx, std::uint64_t round) override {
@@ -40,12 +43,8 @@ class Qeg final : public Method {
   }
 
   std::span<const double> iterate() const override { return z_; }
-  std::string codec() const override { return opt_.codec->spec(); }
   void save(StateWriter& w) const override { w.f64s("z", z_); }
   void load(StateReader& r) override { r.f64s("z", z_); }
-  std::map<std::string, double> parameters() const override {
-    return {{"gamma", gamma_}, {"gamma_theory", theory_gamma_}, {"omega", omega_}};
-  }
 
  private:
   StreamPlan streams_;  // first: the members below reserve their streams in it

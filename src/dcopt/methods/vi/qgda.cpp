@@ -5,6 +5,7 @@
 #include "dcopt/core/vec.hpp"
 #include "dcopt/methods/blocks/operator_average.hpp"
 #include "dcopt/methods/blocks/prox_step.hpp"
+#include "dcopt/methods/method_shell.hpp"
 #include "dcopt/methods/options/codec_theory.hpp"
 #include "dcopt/methods/options/method_options.hpp"
 #include "dcopt/methods/vi/gda.hpp"
@@ -12,10 +13,11 @@
 namespace dcopt {
 namespace {
 
-class Qgda final : public Method {
+class Qgda final : public MethodShell {
  public:
   Qgda(const Settings& s, const ViSetup& setup)
-      : op_(setup.op),
+      : MethodShell("qgda"),
+        op_(setup.op),
         h_(setup.h),
         opt_(read_method_options(s, "natural_dithering")),
         z_(setup.z0),
@@ -26,9 +28,11 @@ class Qgda final : public Method {
     L_eff_ = std::sqrt(c.L * c.L + 2.0 * omega_ * c.L_hat * c.L_hat / c.workers);
     theory_gamma_ = gda_theory_stepsize(c.mu(), L_eff_);
     gamma_ = opt_.stepsize(theory_gamma_);
+    describe(
+        opt_.codec->spec(),
+        {{"gamma", gamma_}, {"gamma_theory", theory_gamma_}, {"omega", omega_}, {"L_eff", L_eff_}});
   }
 
-  std::string name() const override { return "qgda"; }
   StepCost init(WorkerContext&) override { return {}; }
 
   StepCost step(WorkerContext& ctx, std::uint64_t round) override {
@@ -38,13 +42,8 @@ class Qgda final : public Method {
   }
 
   std::span<const double> iterate() const override { return z_; }
-  std::string codec() const override { return opt_.codec->spec(); }
   void save(StateWriter& w) const override { w.f64s("z", z_); }
   void load(StateReader& r) override { r.f64s("z", z_); }
-  std::map<std::string, double> parameters() const override {
-    return {
-        {"gamma", gamma_}, {"gamma_theory", theory_gamma_}, {"omega", omega_}, {"L_eff", L_eff_}};
-  }
 
  private:
   StreamPlan streams_;  // first: the members below reserve their streams in it
