@@ -24,6 +24,7 @@ const char* type_name(std::uint8_t t) {
 }  // namespace
 
 void StateWriter::raw(const void* p, std::size_t n) {
+  if (n == 0) return;  // an empty vector's data() may be null
   const auto* b = static_cast<const std::uint8_t*>(p);
   bytes_.insert(bytes_.end(), b, b + n);
 }
@@ -77,6 +78,7 @@ void StateReader::fail(std::string_view name, const std::string& why) const {
 
 void StateReader::raw(void* p, std::size_t n, std::string_view name) {
   if (n > bytes_.size() - pos_) fail(name, "truncated");
+  if (n == 0) return;  // an empty vector's data() may be null: memcpy must not see it
   std::memcpy(p, bytes_.data() + pos_, n);
   pos_ += n;
 }
