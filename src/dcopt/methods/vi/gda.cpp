@@ -1,59 +1,23 @@
 #include "dcopt/methods/vi/gda.hpp"
 
-#include "dcopt/core/vec.hpp"
-#include "dcopt/methods/blocks/operator_average.hpp"
-#include "dcopt/methods/blocks/prox_step.hpp"
-#include "dcopt/methods/method_shell.hpp"
 #include "dcopt/methods/options/dense_method_options.hpp"
+#include "dcopt/methods/vi/operator_method.hpp"
 
 namespace dcopt {
 
 double gda_theory_stepsize(double mu, double L) { return mu > 0 ? mu / (L * L) : 1.0 / L; }
 
-namespace {
-
-class Gda final : public MethodShell {
- public:
-  Gda(const Settings& s, const ViSetup& setup)
-      : MethodShell("gda"),
-        op_(setup.op),
-        h_(setup.h),
-        opt_(read_dense_method_options(s, "gda", "qgda")),
-        theory_gamma_(gda_theory_stepsize(setup.constants.mu(), setup.constants.L)),
-        gamma_(opt_.stepsize(theory_gamma_)),
-        z_(setup.z0),
-        F_(z_.size()),
-        average_(z_.size()) {
-    describe(opt_.codec->spec(), {{"gamma", gamma_}, {"gamma_theory", theory_gamma_}});
-  }
-
-  StepCost init(WorkerContext&) override { return {}; }
-
-  StepCost step(WorkerContext& ctx, std::uint64_t round) override {
-    StepCost cost = average_(ctx, exchange_, op_, *opt_.dense, *opt_.server, z_, round, F_);
-    prox_step(h_, gamma_, z_, F_, z_);
-    return cost;
-  }
-
-  std::span<const double> iterate() const override { return z_; }
-  void save(StateWriter& w) const override { w.f64s("z", z_); }
-  void load(StateReader& r) override { r.f64s("z", z_); }
-
- private:
-  StreamPlan streams_;  // first: the members below reserve their streams in it
-  const Operator& op_;
-  const CompositeTerm& h_;
-  MethodOptions opt_;
-  double theory_gamma_, gamma_;
-  vec::Vec z_, F_;
-  Exchange<double> exchange_{streams_.exchange("operator average")};
-  OperatorAverage average_;
-};
-
-}  // namespace
-
 std::unique_ptr<Method> make_gda(const Settings& s, const ViSetup& setup) {
-  return std::make_unique<Gda>(s, setup);
+  const MethodOptions opt = read_dense_method_options(s, "gda", "qgda");
+  const double theory = gda_theory_stepsize(setup.constants.mu(), setup.constants.L);
+  const double gamma = opt.stepsize(theory);
+  return make_operator_method({"gda",
+                               OperatorMethodSpec::Kind::forward,
+                               opt.dense,
+                               opt.server,
+                               gamma,
+                               {{"gamma", gamma}, {"gamma_theory", theory}}},
+                              setup);
 }
 
 }  // namespace dcopt

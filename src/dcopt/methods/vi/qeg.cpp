@@ -2,66 +2,26 @@
 
 #include <cmath>
 
-#include "dcopt/core/vec.hpp"
-#include "dcopt/methods/blocks/operator_average.hpp"
-#include "dcopt/methods/blocks/prox_step.hpp"
-#include "dcopt/methods/method_shell.hpp"
 #include "dcopt/methods/options/codec_theory.hpp"
 #include "dcopt/methods/options/method_options.hpp"
+#include "dcopt/methods/vi/operator_method.hpp"
 
 namespace dcopt {
-namespace {
-
-class Qeg final : public MethodShell {
- public:
-  Qeg(const Settings& s, const ViSetup& setup)
-      : MethodShell("qeg"),
-        op_(setup.op),
-        h_(setup.h),
-        opt_(read_method_options(s, "natural")),
-        z_(setup.z0),
-        z_half_(z_.size()),
-        F_(z_.size()),
-        average_(z_.size()) {
-    const ViConstants& c = setup.constants;
-    omega_ = unbiased_q(s, "codec", *opt_.codec, c.dim, "qeg") - 1.0;
-    const double L_eff = std::sqrt(c.L * c.L + 2.0 * omega_ * c.L_hat * c.L_hat / c.workers);
-    theory_gamma_ = 0.5 / L_eff;
-    gamma_ = opt_.stepsize(theory_gamma_);
-    describe(opt_.codec->spec(),
-             {{"gamma", gamma_}, {"gamma_theory", theory_gamma_}, {"omega", omega_}});
-  }
-
-  StepCost init(WorkerContext&) override { return {}; }
-
-  StepCost step(WorkerContext& ctx, std::uint64_t round) override {
-    StepCost cost = average_(ctx, first_, op_, *opt_.codec, *opt_.server, z_, round, F_);
-    prox_step(h_, gamma_, z_, F_, z_half_);
-    cost += average_(ctx, second_, op_, *opt_.codec, *opt_.server, z_half_, round, F_);
-    prox_step(h_, gamma_, z_, F_, z_);
-    return cost;
-  }
-
-  std::span<const double> iterate() const override { return z_; }
-  void save(StateWriter& w) const override { w.f64s("z", z_); }
-  void load(StateReader& r) override { r.f64s("z", z_); }
-
- private:
-  StreamPlan streams_;  // first: the members below reserve their streams in it
-  const Operator& op_;
-  const CompositeTerm& h_;
-  MethodOptions opt_;
-  double omega_ = 0, theory_gamma_ = 0, gamma_ = 0;
-  vec::Vec z_, z_half_, F_;
-  Exchange<double> first_{streams_.exchange("extragradient first half")};
-  Exchange<double> second_{streams_.exchange("extragradient second half")};
-  OperatorAverage average_;
-};
-
-}  // namespace
 
 std::unique_ptr<Method> make_qeg(const Settings& s, const ViSetup& setup) {
-  return std::make_unique<Qeg>(s, setup);
+  const ViConstants& c = setup.constants;
+  const MethodOptions opt = read_method_options(s, "natural");
+  const double omega = unbiased_q(s, "codec", *opt.codec, c.dim, "qeg") - 1.0;
+  const double L_eff = std::sqrt(c.L * c.L + 2.0 * omega * c.L_hat * c.L_hat / c.workers);
+  const double theory = 0.5 / L_eff;
+  const double gamma = opt.stepsize(theory);
+  return make_operator_method({"qeg",
+                               OperatorMethodSpec::Kind::extragradient,
+                               opt.codec,
+                               opt.server,
+                               gamma,
+                               {{"gamma", gamma}, {"gamma_theory", theory}, {"omega", omega}}},
+                              setup);
 }
 
 }  // namespace dcopt
