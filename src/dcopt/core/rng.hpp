@@ -21,6 +21,8 @@ enum class Purpose : std::uint32_t {
   data = 6,          ///< data generation / shuffling / splitting
   init = 7,          ///< initial points, warm starts
   server = 8,        ///< the server role's compressor (MASHA Q^serv), same on every worker
+  shard = 9,         ///< assigning training samples to workers (data/shard_plan)
+  shuffle = 10,      ///< a worker's per-epoch sample order (data/batch_loader; round = epoch)
   test = 100,        ///< tests and measurements
 };
 
