@@ -116,49 +116,13 @@ int run_mpi_backend(const ExperimentConfig& cfg, const std::filesystem::path& ou
   }
 }
 
-// Absolute and normalized, for comparing where two options point.
-std::filesystem::path canonical_path(const std::filesystem::path& p) {
-  std::filesystem::path a = std::filesystem::absolute(p).lexically_normal();
-  if (!a.has_filename()) a = a.parent_path();
-  return a;
-}
-
-bool is_inside(const std::filesystem::path& p, const std::filesystem::path& dir) {
-  const std::filesystem::path rel = canonical_path(p).lexically_relative(canonical_path(dir));
-  return !rel.empty() && *rel.begin() != "..";
-}
-
-CheckpointOptions checkpoint_options(const Options& o, const std::filesystem::path& out) {
-  CheckpointOptions ck;
-  ck.every = o.checkpoint_every;
-  ck.halt_after = o.halt_after;
-  ck.resume = o.resume;
-  if (ck.every == 0 && ck.halt_after == 0) {
-    if (!o.checkpoint_dir.empty()) {
-      throw InvalidArgument("--checkpoint-dir " + o.checkpoint_dir +
-                            ": no checkpoint is written without --checkpoint-every N or "
-                            "--halt-after R");
-    }
-    return ck;
-  }
-  ck.dir = o.checkpoint_dir.empty() ? default_checkpoint_dir(out)
-                                    : std::filesystem::path(o.checkpoint_dir);
-  // The output directory is replaced as a whole when the run ends: a checkpoint inside it
-  // would be lost (or would be in the way).
-  if (is_inside(ck.dir, out) || is_inside(out, ck.dir)) {
-    throw InvalidArgument("--checkpoint-dir " + ck.dir.string() + ": must lie outside the output " +
-                          "directory " + out.string() + " and not contain it (default: " +
-                          default_checkpoint_dir(out).string() + ")");
-  }
-  return ck;
-}
-
 int run(const Options& o) {
   ExperimentConfig cfg = load_experiment_config(o.config, o.overrides);
   cfg.problem.data_root = data_root();
   const std::filesystem::path out =
       o.out.empty() ? std::filesystem::path("runs") / cfg.name : std::filesystem::path(o.out);
-  const CheckpointOptions ck = checkpoint_options(o, out);
+  const CheckpointOptions ck =
+      checkpoint_options(o.checkpoint_every, o.halt_after, o.checkpoint_dir, o.resume, out);
   if (o.backend == "mpi") return run_mpi_backend(cfg, out, o.quiet, ck);
   return run_threads_backend(cfg, out, o.quiet, ck);
 }

@@ -111,4 +111,46 @@ void agree_or_throw(WorkerContext& ctx, const std::string& error) {
   }
 }
 
+namespace {
+
+// Absolute and normalized, for comparing where two options point.
+std::filesystem::path canonical_path(const std::filesystem::path& p) {
+  std::filesystem::path a = std::filesystem::absolute(p).lexically_normal();
+  if (!a.has_filename()) a = a.parent_path();
+  return a;
+}
+
+bool is_inside(const std::filesystem::path& p, const std::filesystem::path& dir) {
+  const std::filesystem::path rel = canonical_path(p).lexically_relative(canonical_path(dir));
+  return !rel.empty() && *rel.begin() != "..";
+}
+
+}  // namespace
+
+CheckpointOptions checkpoint_options(std::uint64_t every, std::uint64_t halt_after,
+                                     const std::string& dir, const std::string& resume,
+                                     const std::filesystem::path& out) {
+  CheckpointOptions ck;
+  ck.every = every;
+  ck.halt_after = halt_after;
+  ck.resume = resume;
+  if (ck.every == 0 && ck.halt_after == 0) {
+    if (!dir.empty()) {
+      throw InvalidArgument("--checkpoint-dir " + dir +
+                            ": no checkpoint is written without --checkpoint-every N or "
+                            "--halt-after R");
+    }
+    return ck;
+  }
+  ck.dir = dir.empty() ? default_checkpoint_dir(out) : std::filesystem::path(dir);
+  // The output directory is replaced as a whole when the run ends: a checkpoint inside it
+  // would be lost (or would be in the way).
+  if (is_inside(ck.dir, out) || is_inside(out, ck.dir)) {
+    throw InvalidArgument("--checkpoint-dir " + ck.dir.string() + ": must lie outside the output " +
+                          "directory " + out.string() + " and not contain it (default: " +
+                          default_checkpoint_dir(out).string() + ")");
+  }
+  return ck;
+}
+
 }  // namespace dcopt

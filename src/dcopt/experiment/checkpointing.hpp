@@ -33,6 +33,15 @@ struct CheckpointOptions {
   bool halts(std::uint64_t k) const { return halt_after > 0 && k == halt_after; }
 };
 
+/// The checkpoint options of a command line (--checkpoint-every, --halt-after,
+/// --checkpoint-dir, --resume) for a run writing to `out`. InvalidArgument if a directory is
+/// given without anything to write, or if the checkpoint directory lies inside `out` or
+/// contains it (the output directory is replaced as a whole when the run ends). Default
+/// directory: default_checkpoint_dir(out).
+CheckpointOptions checkpoint_options(std::uint64_t every, std::uint64_t halt_after,
+                                     const std::string& dir, const std::string& resume,
+                                     const std::filesystem::path& out);
+
 /// Collective. Rank 0 reads <dir>/checkpoint.bin and broadcasts it; every rank decodes it and
 /// checks it against `config`: the worker count, the experiment hash and the number of methods.
 /// InvalidArgument or DataError (exit code 2) naming the file, what is wrong and what is valid.

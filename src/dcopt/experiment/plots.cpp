@@ -94,18 +94,17 @@ std::string plot_script(const PlotRequest& r) {
   return s;
 }
 
-std::vector<std::string> write_plots(const PlotRequest& r) {
+std::vector<std::string> run_gnuplot(const std::filesystem::path& dir, const std::string& script) {
   const std::string gnuplot = find_gnuplot();
   if (gnuplot.empty()) {
     return {"gnuplot not found (install gnuplot-nox or set DCOPT_GNUPLOT); plots skipped"};
   }
   // The script is kept next to the plots (users restyle them from it). Running gnuplot on a
   // file rather than through a pipe means a failing gnuplot cannot SIGPIPE us.
-  const std::filesystem::path script_path = r.dir / "plots.gp";
+  const std::filesystem::path script_path = dir / "plots.gp";
   {
     std::FILE* f = std::fopen(script_path.c_str(), "w");
     if (!f) return {script_path.string() + ": cannot write the plot script; plots skipped"};
-    const std::string script = plot_script(r);
     std::fwrite(script.data(), 1, script.size(), f);
     std::fclose(f);
   }
@@ -116,13 +115,17 @@ std::vector<std::string> write_plots(const PlotRequest& r) {
   };
   // gnuplot's own messages go to stderr: stdout belongs to dcopt.
   const std::string command =
-      "cd " + shell_quoted(r.dir.string()) + " && " + shell_quoted(gnuplot) + " plots.gp 1>&2";
+      "cd " + shell_quoted(dir.string()) + " && " + shell_quoted(gnuplot) + " plots.gp 1>&2";
   const int status = std::system(command.c_str());
   if (status != 0) {
     return {fmt::format("{} failed (status {}); plots may be missing", gnuplot,
                         WIFEXITED(status) ? WEXITSTATUS(status) : -1)};
   }
   return {};
+}
+
+std::vector<std::string> write_plots(const PlotRequest& r) {
+  return run_gnuplot(r.dir, plot_script(r));
 }
 
 }  // namespace dcopt

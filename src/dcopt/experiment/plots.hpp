@@ -28,6 +28,9 @@ std::string find_gnuplot();
 /// The gnuplot script that draws every plot of `r` into r.dir (exposed for tests).
 std::string plot_script(const PlotRequest& r);
 
+/// Writes `script` to dir/plots.gp and runs gnuplot on it in `dir`; returns warnings (empty on
+/// success). Never throws for gnuplot trouble. Shared by every command that plots.
+std::vector<std::string> run_gnuplot(const std::filesystem::path& dir, const std::string& script);
 /// Draws the plots; returns warnings (empty on success). Never throws for gnuplot trouble.
 std::vector<std::string> write_plots(const PlotRequest& r);
 
