@@ -83,7 +83,7 @@ TEST(MethodCatalog, DeclaredKeysAreExactlyTheKeysTheFactoriesRead) {
     // The estimator alone reads a subset of the method's keys (not the stepsize rules).
     Settings s("test");
     StreamPlan streams;
-    auto est = make_estimator<float>(m.name, s, EstimatorSetup{10, 2, 40, 40}, streams);
+    auto est = make_estimator<float>(m.name, s, EstimatorSetup{10, 2, 40, 40, std::nullopt}, streams);
     ASSERT_NE(est, nullptr);
     for (const auto& k : beyond_common(s)) EXPECT_TRUE(declared(m).count(k)) << k;
   }
