@@ -17,7 +17,8 @@
 // aggregate":
 //
 //   sc.begin(x);                               // this step's vector enters the state
-//   for (p = 0; p < sc.phases(); ++p) {
+//   n_phases = sc.phases();                    // read after begin(): see below
+//   for (p = 0; p < n_phases; ++p) {
 //     sc.encode(p, rng_p, msg);                // rng_p: the phase's stream, which receivers
 //                                              // can regenerate (methods/blocks/exchange.hpp)
 //     agg = sum_w weight_w * sc.phase_codec(p).decode(msg_w)   // the caller's exchange,
@@ -30,9 +31,10 @@
 //
 // The phase count may depend on the step (PowerSGD sends its first start_powerSGD_iter steps
 // dense, in one phase, and later steps in two): phases() and phase_dim(p) describe the step in
-// progress once begin() was called, and between steps the next step, so a caller reads them
-// after begin(), as in the loop above. max_phases() bounds phases() over every step, for a
-// caller that reserves one exchange (and its stream) per phase when it is built.
+// progress once begin() was called, and between steps (from the last absorb() on) the next
+// step, so a caller reads phases() once after begin() (not in the loop condition above, which
+// would see the next step's count after the last absorb). max_phases() bounds phases() over every
+// step, for a caller that reserves one exchange (and its stream) per phase when it is built.
 //
 // How the two known kinds fit:
 //
