@@ -89,8 +89,12 @@ void StatefulAveragingEstimator<T>::save(StateWriter& w) const {
 
 template <class T>
 void StatefulAveragingEstimator<T>::load(StateReader& r) {
-  read_values(r, "stateful.estimate", std::span<T>(estimate_));
+  // Into a copy first, so that a compressor state that does not fit leaves the estimate as it
+  // was.
+  std::vector<T> estimate(estimate_.size());
+  read_values(r, "stateful.estimate", std::span<T>(estimate));
   sc_->load(r);
+  estimate_ = std::move(estimate);
 }
 
 template class StatefulAveragingEstimator<double>;
