@@ -353,5 +353,64 @@ TEST_F(RunCommand, ProgressLineOnlyWithoutQuiet) {
   EXPECT_EQ(q.err, "");
 }
 
+TEST_F(RunCommand, PowerSgdRunsEndToEndWithAGivenStepsize) {
+  // A convex run's vector is one 1-D tensor: PowerSGD sends it dense (one fp32 message of d
+  // values per round) and follows GD at the same stepsize up to the rounding of its error
+  // memory; without gamma it stops with the key to set.
+  std::ofstream(config_) << R"(
+name = "power"
+seed = 5
+workers = 3
+[problem]
+kind = "quadratic"
+dim = 10
+rows = 20
+[stop]
+max_rounds = 30
+eval_every = 10
+[[method]]
+name = "powersgd"
+gamma = 0.05
+rank = 2
+[[method]]
+name = "gd"
+gamma = 0.05
+[output]
+plots = false
+)";
+  const fs::path out = dir_ / "out";
+  auto r = run("--out " + out.string());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto j = summary(out);
+  const auto& power = j["methods"][0];
+  const auto& gd = j["methods"][1];
+  EXPECT_EQ(power["codec"],
+            "powersgd(rank=2,start_iter=0,min_compression_rate=2,eps=0,ef=1,warm_start=1,seed=0)");
+  EXPECT_EQ(power["status"], "max_rounds");
+  EXPECT_EQ(power["theory"]["parameters"]["gamma"], 0.05);
+  // Per round: the identity message of 10 fp32 values (GD's uplink); nothing comes down.
+  EXPECT_EQ(power["cumulative"]["bits_up"], gd["cumulative"]["bits_up"]);
+  EXPECT_EQ(power["cumulative"]["bits_down"], 0.0);
+  const double p = power["final_metrics"]["grad_norm_sq"].get<double>();
+  const double g = gd["final_metrics"]["grad_norm_sq"].get<double>();
+  EXPECT_NEAR(p, g, 1e-3 * g);
+
+  std::ofstream(config_) << R"(
+name = "power"
+workers = 2
+[problem]
+kind = "quadratic"
+dim = 10
+rows = 20
+[stop]
+max_rounds = 3
+[[method]]
+name = "powersgd"
+)";
+  auto bad = run("--out " + (dir_ / "bad").string());
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_NE(bad.err.find("`gamma`"), std::string::npos) << bad.err;
+}
+
 }  // namespace
 }  // namespace dcopt

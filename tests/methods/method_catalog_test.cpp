@@ -40,6 +40,13 @@ std::set<std::string> beyond_common(const Settings& s) {
   return out;
 }
 
+// No settings but `gamma` for a method without a theory stepsize (a common key).
+Settings defaults_of(const MethodInfo& m) {
+  Settings s("test");
+  if (!m.theory_stepsize) s.set("gamma", 0.1);
+  return s;
+}
+
 // Builds `m` with no settings (every default) and returns what the method factory read.
 std::set<std::string> keys_read_by_method(const MethodInfo& m) {
   std::set<std::string> keys;
@@ -49,7 +56,7 @@ std::set<std::string> keys_read_by_method(const MethodInfo& m) {
       WorkerContext ctx{comm, 1};
       const QuadraticObjective f = make_quadratic_worker(q, static_cast<std::size_t>(ctx.rank()));
       const ProblemConstants c = gather_constants(ctx, f);
-      Settings s("test");
+      Settings s = defaults_of(m);
       make_minimization_method(m.name, s, {f, c, std::vector<double>(f.dim(), 0.0)});
       if (ctx.rank() == 0) keys = beyond_common(s);
     });
@@ -75,7 +82,7 @@ std::set<std::string> keys_read_by_method(const MethodInfo& m) {
 }
 
 TEST(MethodCatalog, DeclaredKeysAreExactlyTheKeysTheFactoriesRead) {
-  ASSERT_EQ(method_catalog().size(), 18u);
+  ASSERT_EQ(method_catalog().size(), 19u);
   for (const MethodInfo& m : method_catalog()) {
     SCOPED_TRACE(m.name);
     EXPECT_EQ(keys_read_by_method(m), declared(m));
@@ -83,7 +90,8 @@ TEST(MethodCatalog, DeclaredKeysAreExactlyTheKeysTheFactoriesRead) {
     // The estimator alone reads a subset of the method's keys (not the stepsize rules).
     Settings s("test");
     StreamPlan streams;
-    auto est = make_estimator<float>(m.name, s, EstimatorSetup{10, 2, 40, 40}, streams);
+    auto est =
+        make_estimator<float>(m.name, s, EstimatorSetup{10, 2, 40, 40, std::nullopt}, streams);
     ASSERT_NE(est, nullptr);
     for (const auto& k : beyond_common(s)) EXPECT_TRUE(declared(m).count(k)) << k;
   }
@@ -98,11 +106,16 @@ TEST(MethodCatalog, DefaultCodecIsWhatTheMethodReportsAndDenseMethodsRejectACode
     for (const MethodInfo& m : method_catalog()) {
       if (m.family != ProblemFamily::minimization) continue;
       SCOPED_TRACE(m.name);
-      Settings s("test");
+      Settings s = defaults_of(m);
       auto method = make_minimization_method(m.name, s, {f, c, std::vector<double>(f.dim(), 0)});
       if (m.default_codec.empty()) {
-        EXPECT_EQ(method->codec(), "identity:precision=32");
-        Settings with_codec("test");
+        // A dense method reports the identity; one with its own scheme (PowerSGD) its spec.
+        if (m.own_codec.empty()) {
+          EXPECT_EQ(method->codec(), "identity:precision=32");
+        } else {
+          EXPECT_EQ(method->codec().rfind(m.name + "(", 0), 0u) << method->codec();
+        }
+        Settings with_codec = defaults_of(m);
         with_codec.set("codec", std::string("randk:k=1"));
         EXPECT_THROW(
             make_minimization_method(m.name, with_codec, {f, c, std::vector<double>(f.dim(), 0)}),
@@ -143,6 +156,17 @@ TEST(MethodCatalog, UnknownKeysNamesAndFamiliesAreRejectedByTheCatalog) {
           << e.what();
     }
     EXPECT_THROW(make_minimization_method("marinna", s, setup), InvalidArgument);
+    // A method without a theory stepsize asks for gamma instead of inventing one.
+    for (const MethodInfo& m : method_catalog()) {
+      if (m.family != ProblemFamily::minimization || m.theory_stepsize) continue;
+      Settings no_gamma("method 3");
+      try {
+        make_minimization_method(m.name, no_gamma, setup);
+        ADD_FAILURE() << m.name << " ran without gamma";
+      } catch (const InvalidArgument& e) {
+        EXPECT_NE(std::string(e.what()).find("`gamma`"), std::string::npos) << e.what();
+      }
+    }
   });
 }
 

@@ -17,7 +17,8 @@
 // aggregate":
 //
 //   sc.begin(x);                               // this step's vector enters the state
-//   for (p = 0; p < sc.phases(); ++p) {
+//   n_phases = sc.phases();                    // read after begin(): see below
+//   for (p = 0; p < n_phases; ++p) {
 //     sc.encode(p, rng_p, msg);                // rng_p: the phase's stream, which receivers
 //                                              // can regenerate (methods/blocks/exchange.hpp)
 //     agg = sum_w weight_w * sc.phase_codec(p).decode(msg_w)   // the caller's exchange,
@@ -28,6 +29,13 @@
 // Calls out of this order are a programming error (std::logic_error). save()/load() are called
 // between steps.
 //
+// The phase count may depend on the step (PowerSGD sends its first start_powerSGD_iter steps
+// dense, in one phase, and later steps in two): phases() and phase_dim(p) describe the step in
+// progress once begin() was called, and between steps (from the last absorb() on) the next
+// step, so a caller reads phases() once after begin() (not in the loop condition above, which
+// would see the next step's count after the last absorb). max_phases() bounds phases() over every
+// step, for a caller that reserves one exchange (and its stream) per phase when it is built.
+//
 // How the two known kinds fit:
 //
 // * ErrorFeedbackCompressor (error_feedback_compressor.hpp), implemented: one phase. begin adds
@@ -35,7 +43,7 @@
 //   the codec is a LayeredCompressor) and keeps e = v - C(v); absorb copies the average of the
 //   decoded messages into the estimate. State: e (dim() entries, per worker).
 //
-// * PowerSGD (ALGORITHMS.md §1.12), to come with the network layer: two phases, both linear.
+// * PowerSgdCompressor (powersgd.hpp), implemented: two phases, both linear.
 //   Per matrix-like tensor M (ParamTensor::rows() x cols(), a view of v = e + x) with rank r:
 //     phase 0: P_i = M_i Q                    message: identity codec over all P's (sum over
 //                                             matrices of rows*r entries), plus the dense values
@@ -51,8 +59,11 @@
 //   vectors"); phase_codec(p) is the identity over phase_dim(p) entries. State per worker: e;
 //   per matrix Q (cols*r), initialized from a stream shared by every worker (Purpose::init) so
 //   that every worker starts from the same Q, and P (a temporary between the phases). The
-//   per-matrix split comes from the layout (ParamLayout::is_matrix_like, rows, cols), and the
-//   choice of which tensors PowerSGD compresses from a CompressionPolicy-like rule.
+//   per-matrix split comes from the layout (ParamLayout::is_matrix_like, rows, cols); which
+//   matrices are worth compressing is PyTorch's min_compression_rate rule. Its first
+//   start_powerSGD_iter steps are one dense phase without error feedback (PyTorch's vanilla
+//   all-reduce warm-up), and a layout with no matrix worth compressing has one dense phase in
+//   every step.
 #include <cstddef>
 #include <span>
 #include <string>
@@ -77,11 +88,15 @@ class StatefulCompressor {
   /// Entries of the vectors begin() takes and absorb() writes.
   virtual std::size_t dim() const = 0;
 
-  /// Communication phases per step (error feedback 1, PowerSGD 2).
+  /// Communication phases of the step in progress (after begin()), or of the next step
+  /// (between steps): error feedback 1; PowerSGD 2, or 1 in its dense warm-up steps.
   virtual std::size_t phases() const = 0;
+  /// The most phases any step has (reserve this many exchanges).
+  virtual std::size_t max_phases() const { return phases(); }
   /// The stateless codec every worker decodes phase p's messages with.
   virtual const Compressor& phase_codec(std::size_t p) const = 0;
-  /// Entries of phase p's decoded messages and of its aggregate.
+  /// Entries of phase p's decoded messages and of its aggregate (of the step in progress, or
+  /// of the next step between steps).
   virtual std::size_t phase_dim(std::size_t p) const = 0;
 
   /// Starts a step: x (dim() entries, this worker's vector, e.g. its gradient) enters the state;

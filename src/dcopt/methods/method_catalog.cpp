@@ -7,6 +7,7 @@
 #include "dcopt/methods/minimization/ef21.hpp"
 #include "dcopt/methods/minimization/gd.hpp"
 #include "dcopt/methods/minimization/marina.hpp"
+#include "dcopt/methods/minimization/powersgd.hpp"
 #include "dcopt/methods/minimization/pp_marina.hpp"
 #include "dcopt/methods/minimization/vr_diana.hpp"
 #include "dcopt/methods/minimization/vr_marina.hpp"
@@ -57,6 +58,27 @@ MethodInfo vi(std::string name, std::string summary, std::string codec, std::vec
 
 const MethodKey kMarinaP{"p", "probability of a dense round, 0 < p <= 1 (default: theory)"};
 
+MethodInfo powersgd_entry() {
+  MethodInfo m = minimization<DCOPT_ESTIMATORS(powersgd)>(
+      "powersgd",
+      "PowerSGD: rank-r factors of each parameter matrix, two all-reduces, error feedback "
+      "(gamma required)",
+      "",
+      {{"rank", "r, the rank of each matrix's approximation, >= 1 (default 1)"},
+       {"start_iter",
+        "dense warm-up rounds before compression starts, no error feedback (default 0)"},
+       {"min_compression_rate",
+        "compress a matrix only if rows*cols > rate * r*(rows+cols), >= 0 (default 2); others "
+        "and 1-D tensors go dense (a convex run's vector is one 1-D tensor)"},
+       {"orthogonalization_epsilon", "added to the column norms in Gram-Schmidt, >= 0 (default 0)"},
+       {"error_feedback", "keep e = v - estimate (default true)"},
+       {"warm_start", "reuse Q from the previous round (default true; false: a fresh random Q)"}},
+      make_powersgd);
+  m.own_codec = "its rank-r factors and dense tensors as fp32 values";
+  m.theory_stepsize = false;
+  return m;
+}
+
 std::vector<MethodInfo> build_catalog() {
   return {
       minimization<DCOPT_ESTIMATORS(gd)>("gd", "distributed gradient descent (uncompressed)", "",
@@ -90,6 +112,7 @@ std::vector<MethodInfo> build_catalog() {
           {{"scale_unbiased", "use an unbiased codec scaled by 1/(omega+1) (default false)"},
            {"init", "`exact` (one dense exchange of grad f_i(x^0), default) or `compressed`"}},
           make_ef21),
+      powersgd_entry(),
       minimization<DCOPT_ESTIMATORS(marina)>(
           "marina", "MARINA: compressed gradient differences + rare full sync (Alg. 1)",
           "randk:k=1",
@@ -227,8 +250,9 @@ std::string method_keys_markdown() {
   for (const auto& m : method_catalog()) {
     out += "| `" + m.name + "` | " +
            (m.family == ProblemFamily::minimization ? "minimization" : "VI") + " | " +
-           (m.default_codec.empty() ? "(rejected: sends dense vectors)"
-                                    : "`" + m.default_codec + "`") +
+           (!m.default_codec.empty() ? "`" + m.default_codec + "`"
+            : m.own_codec.empty()    ? std::string("(rejected: sends dense vectors)")
+                                     : "(rejected: sends " + m.own_codec + ")") +
            " | ";
     if (m.keys.empty()) out += "none";
     for (std::size_t i = 0; i < m.keys.size(); ++i) {

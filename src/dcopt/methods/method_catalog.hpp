@@ -39,8 +39,14 @@ struct MethodInfo {
   std::string name;
   ProblemFamily family = ProblemFamily::minimization;
   std::string summary;
-  /// The codec when `codec` is absent; empty: the method sends dense vectors and rejects `codec`.
+  /// The codec when `codec` is absent; empty: the method rejects `codec` (it sends dense
+  /// vectors, or what `own_codec` says).
   std::string default_codec;
+  /// For a method that rejects `codec` but compresses with a fixed scheme of its own
+  /// (PowerSGD): what it sends, in words. Empty for every other method.
+  std::string own_codec;
+  /// false: the method has no theory stepsize and `gamma` must be given.
+  bool theory_stepsize = true;
   std::vector<MethodKey> keys;
   /// Exactly one of the two, by family.
   std::function<std::unique_ptr<Method>(const Settings&, const MinimizationSetup&)>

@@ -42,7 +42,7 @@ struct ProblemConstants {
   /// formula() when the smoothness constants are known, nullopt otherwise: a theory stepsize
   /// that MethodOptions::stepsize turns into a clear error if the user gave none.
   /// What the estimators need of these constants.
-  EstimatorSetup estimator_setup() const { return {dim, workers, m_min, m_max}; }
+  EstimatorSetup estimator_setup() const { return {dim, workers, m_min, m_max, std::nullopt}; }
 
   template <class F>
   std::optional<double> theory(F formula) const {
