@@ -1,0 +1,36 @@
+#include "dcopt/comm/timed_comm.hpp"
+
+#include "dcopt/core/timer.hpp"
+
+namespace dcopt {
+
+template <class F>
+void TimedComm::timed(F&& f) {
+  inner_.set_reduce_mode(reduce_mode());
+  inner_.set_reduce_gather_limit(reduce_gather_limit());
+  Stopwatch watch;
+  f();
+  seconds_ += watch.seconds();
+  meter_ = inner_.meter();
+}
+
+void TimedComm::barrier() {
+  timed([&] { inner_.barrier(); });
+}
+void TimedComm::allgather(std::span<const std::uint8_t> mine, std::vector<Bytes>& out) {
+  timed([&] { inner_.allgather(mine, out); });
+}
+void TimedComm::broadcast(Bytes& bytes, int root) {
+  timed([&] { inner_.broadcast(bytes, root); });
+}
+void TimedComm::gather(std::span<const std::uint8_t> mine, int root, std::vector<Bytes>& out) {
+  timed([&] { inner_.gather(mine, root, out); });
+}
+void TimedComm::allreduce_sum(std::span<float> values) {
+  timed([&] { inner_.allreduce_sum(values); });
+}
+void TimedComm::allreduce_sum(std::span<double> values) {
+  timed([&] { inner_.allreduce_sum(values); });
+}
+
+}  // namespace dcopt
