@@ -13,7 +13,7 @@ struct DcgdSettings {
   double omega = 0;
 
   DcgdSettings(const Settings& s, const EstimatorSetup& e)
-      : opt(read_method_options(s, "randk:k=1")) {
+      : opt(read_method_options(s, "randk:k=1", e.layout)) {
     omega = require_unbiased(s, *opt.codec, e.dim, "DCGD",
                              "its average of compressed gradients must be unbiased")
                 .omega;

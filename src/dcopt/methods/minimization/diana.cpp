@@ -16,7 +16,7 @@ struct DianaSettings {
   double omega = 0;
 
   DianaSettings(const Settings& s, const EstimatorSetup& e)
-      : opt(read_method_options(s, "randk:k=1")) {
+      : opt(read_method_options(s, "randk:k=1", e.layout)) {
     omega = require_unbiased(s, *opt.codec, e.dim, "DIANA",
                              "its shifted estimator h + mean Q(grad - h) must be unbiased")
                 .omega;

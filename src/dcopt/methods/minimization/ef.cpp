@@ -14,7 +14,7 @@ struct EfSettings {
   EfSpec spec;
 
   EfSettings(const Settings& s, const EstimatorSetup& e)
-      : opt(read_method_options(s, "topk:k=1")),
+      : opt(read_method_options(s, "topk:k=1", e.layout)),
         use(require_contractive(s, *opt.codec, e.dim, "EF", s.boolean("scale_unbiased", false))) {
     spec.codec = opt.codec;
     spec.server = opt.server;

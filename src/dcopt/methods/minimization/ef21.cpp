@@ -16,7 +16,7 @@ struct Ef21Settings {
   Ef21Spec spec;
 
   Ef21Settings(const Settings& s, const EstimatorSetup& e)
-      : opt(read_method_options(s, "topk:k=1")),
+      : opt(read_method_options(s, "topk:k=1", e.layout)),
         use(require_contractive(s, *opt.codec, e.dim, "EF21", s.boolean("scale_unbiased", false))) {
     spec.codec = opt.codec;
     spec.dense = opt.dense;

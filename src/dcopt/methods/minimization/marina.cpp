@@ -18,7 +18,7 @@ struct MarinaSettings {
   double omega = 0;
 
   MarinaSettings(const Settings& s, const EstimatorSetup& e)
-      : opt(read_method_options(s, "randk:k=1")) {
+      : opt(read_method_options(s, "randk:k=1", e.layout)) {
     CompressorProperties q = opt.codec->properties(e.dim);
     if (!q.unbiased) {
       throw InvalidArgument(s.context() + ": codec '" + opt.codec->spec() +

@@ -17,7 +17,7 @@ struct PpMarinaSettings {
   double omega = 0;
 
   PpMarinaSettings(const Settings& s, const EstimatorSetup& e)
-      : opt(read_method_options(s, "randk:k=1")) {
+      : opt(read_method_options(s, "randk:k=1", e.layout)) {
     const auto n = static_cast<std::size_t>(e.workers);
     CompressorProperties q =
         require_unbiased(s, *opt.codec, e.dim, "PP-MARINA", "Thm 4.1 needs E[Q(x)] = x");

@@ -17,7 +17,7 @@ struct VrDianaSettings {
   double omega = 0;
 
   VrDianaSettings(const Settings& s, const EstimatorSetup& e)
-      : opt(read_method_options(s, "randk:k=1")) {
+      : opt(read_method_options(s, "randk:k=1", e.layout)) {
     omega =
         require_unbiased(s, *opt.codec, e.dim, "VR-DIANA", "its shifted estimator must be unbiased")
             .omega;

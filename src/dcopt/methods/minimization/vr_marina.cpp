@@ -19,7 +19,7 @@ struct VrMarinaSettings {
   double omega = 0;
 
   VrMarinaSettings(const Settings& s, const EstimatorSetup& e, bool online)
-      : opt(read_method_options(s, "randk:k=1")) {
+      : opt(read_method_options(s, "randk:k=1", e.layout)) {
     CompressorProperties q =
         require_unbiased(s, *opt.codec, e.dim, online ? "VR-MARINA (online)" : "VR-MARINA",
                          "Thm 3.1 needs E[Q(x)] = x");

@@ -1,5 +1,6 @@
 #include "dcopt/methods/options/method_options.hpp"
 
+#include "dcopt/compress/compression_policy.hpp"
 #include "dcopt/compress/registry.hpp"
 #include "dcopt/core/error.hpp"
 
@@ -14,7 +15,25 @@ CompressorPtr codec_from(const Settings& s, const std::string& key, const std::s
 }
 }  // namespace
 
-MethodOptions read_method_options(const Settings& s, const std::string& default_codec) {
+CompressorPtr read_codec(const Settings& s, const std::string& default_codec,
+                         const std::optional<ParamLayout>& layout) {
+  const std::string codec = s.string("codec", default_codec);
+  if (codec.find("->") == std::string::npos) return codec_from(s, "codec", codec);
+  // A per-tensor policy ("numel>2^16 -> int8"): it needs the tensors of a model.
+  if (!layout) {
+    throw InvalidArgument(s.context() + ": codec = '" + codec +
+                          "' is a per-tensor policy, which needs a model's parameter layout "
+                          "(dcopt train); here give one codec spec, e.g. 'randk:k=10'");
+  }
+  try {
+    return CompressionPolicy::parse(codec).apply(*layout);
+  } catch (const InvalidArgument& e) {
+    throw InvalidArgument(s.context() + ": codec: " + e.what());
+  }
+}
+
+MethodOptions read_method_options(const Settings& s, const std::string& default_codec,
+                                  const std::optional<ParamLayout>& layout) {
   MethodOptions o;
   std::int64_t precision = s.integer("precision", 32, 32, 64);
   if (precision != 32 && precision != 64) {
@@ -22,7 +41,7 @@ MethodOptions read_method_options(const Settings& s, const std::string& default_
                           ": valid: 32 or 64");
   }
   const std::string dense = "identity:precision=" + std::to_string(precision);
-  o.codec = codec_from(s, "codec", s.string("codec", default_codec));
+  o.codec = read_codec(s, default_codec, layout);
   o.dense = codec_from(s, "precision", dense);
   o.server = codec_from(s, "server_codec", s.string("server_codec", dense));
   o.gamma = s.optional_number("gamma", 0.0, 1e300);

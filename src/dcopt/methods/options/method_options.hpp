@@ -11,6 +11,7 @@
 #include <string>
 
 #include "dcopt/compress/compressor.hpp"
+#include "dcopt/core/param_layout.hpp"
 #include "dcopt/core/settings.hpp"
 
 namespace dcopt {
@@ -36,8 +37,17 @@ inline double unknown_if_none(std::optional<double> v) {
   return v ? *v : std::numeric_limits<double>::quiet_NaN();
 }
 
-/// Reads the common settings; `default_codec` is used when `codec` is absent.
-MethodOptions read_method_options(const Settings& s, const std::string& default_codec);
+/// The codec of key `codec` (default `default_codec`): a registry spec, or with a `layout` (a
+/// network's) a per-tensor policy (compress/compression_policy.hpp, e.g. "numel>2^16 -> int8"),
+/// whose LayeredCompressor over the layout is the codec. InvalidArgument naming the key.
+CompressorPtr read_codec(const Settings& s, const std::string& default_codec,
+                         const std::optional<ParamLayout>& layout = std::nullopt);
+
+/// Reads the common settings; `default_codec` is used when `codec` is absent. With a `layout`
+/// (a network's), `codec` may also be a per-tensor policy (compress/compression_policy.hpp,
+/// e.g. "numel>2^16 -> int8"): the codec is then the policy's LayeredCompressor over it.
+MethodOptions read_method_options(const Settings& s, const std::string& default_codec,
+                                  const std::optional<ParamLayout>& layout = std::nullopt);
 
 /// A probability in (0, 1] (p of MARINA, VR-DIANA's refresh probability): InvalidArgument
 /// naming the key and "valid: 0 < key <= 1" otherwise.
