@@ -16,5 +16,12 @@ void add_methods_command(CLI::App& app, Action& action);
 void add_compressor_stats_command(CLI::App& app, Action& action);
 /// `dcopt run CONFIG [--out DIR] [--set key=value]... [--backend threads|mpi] [--quiet]`
 void add_run_command(CLI::App& app, Action& action);
+/// `dcopt optimizers [--keys]`
+void add_optimizers_command(CLI::App& app, Action& action);
+/// `dcopt train ...`: argv[1] is "train".
+bool is_train_command(int argc, char** argv);
+/// Replaces this process with dcopt-train (next to this program) and the same arguments;
+/// returns an exit code only if that is impossible.
+int exec_train(int argc, char** argv);
 
 }  // namespace dcopt::cli

@@ -9,6 +9,7 @@
 #include "dcopt/core/error.hpp"
 
 int main(int argc, char** argv) {
+  if (dcopt::cli::is_train_command(argc, argv)) return dcopt::cli::exec_train(argc, argv);
   CLI::App app{"dcopt: distributed optimization with compressed communication"};
   app.set_version_flag("--version", std::string("dcopt ") + DCOPT_VERSION);
   app.require_subcommand(0, 1);
@@ -17,6 +18,11 @@ int main(int argc, char** argv) {
   dcopt::cli::add_compressor_stats_command(app, action);
   dcopt::cli::add_methods_command(app, action);
   dcopt::cli::add_run_command(app, action);
+  dcopt::cli::add_optimizers_command(app, action);
+  // Handled before parsing (exec_train); registered so that --help lists it.
+  app.add_subcommand("train",
+                     "Train a network data-parallel with compressed communication "
+                     "(docs/TRAIN.md; runs dcopt-train)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -1,0 +1,153 @@
+#include "train_command.hpp"
+
+#include <mpi.h>
+
+#include <cstdio>
+#include <limits>
+#include <memory>
+
+#include "dcopt/comm/mpi_comm.hpp"
+#include "dcopt/comm/thread_comm.hpp"
+#include "dcopt/core/error.hpp"
+#include "dcopt/experiment/checkpoint_file.hpp"
+#include "dcopt/experiment/checkpointing.hpp"
+#include "dcopt/train/torch_threads.hpp"
+#include "dcopt/train/train_outputs.hpp"
+
+namespace dcopt::cli {
+namespace {
+
+struct Options {
+  std::string config;
+  std::string out;
+  std::vector<std::string> overrides;
+  std::string backend = "threads";
+  bool quiet = false;
+  std::uint64_t checkpoint_every = 0;
+  std::string checkpoint_dir;
+  std::string resume;
+  std::uint64_t halt_after = 0;
+};
+
+void report(const train::TrainResult& r, const std::filesystem::path& out,
+            const std::vector<std::string>& warnings) {
+  for (const auto& w : warnings) std::fprintf(stderr, "dcopt: warning: %s\n", w.c_str());
+  std::printf("wrote %s\n", out.string().c_str());
+  if (!r.rows.empty()) {
+    const train::TrainRow& f = r.rows.back();
+    std::printf(
+        "  %s after %llu steps: test accuracy %.4f, test loss %.4f, %.4g bits up per "
+        "worker\n",
+        r.status.c_str(), static_cast<unsigned long long>(r.steps), f.test_acc, f.test_loss,
+        f.bits_up);
+  }
+}
+
+void report_halt(const train::TrainResult& r, const CheckpointOptions& ck,
+                 const std::filesystem::path& out) {
+  std::printf(
+      "halted after step %llu; checkpoint %s\n"
+      "resume with --resume %s (same config and --set values); nothing was written to %s\n",
+      static_cast<unsigned long long>(r.steps), checkpoint_file(ck.dir).string().c_str(),
+      ck.dir.string().c_str(), out.string().c_str());
+}
+
+// Rank 0's outputs: results, or a halt.
+void finish(const train::TrainResult& r, train::TrainOutputs& outputs, const CheckpointOptions& ck,
+            const std::filesystem::path& out, const std::string& backend) {
+  if (r.status == "halted") {
+    report_halt(r, ck, out);
+    return;
+  }
+  report(r, out, outputs.finish(r, backend));
+  if (ck.writes()) remove_checkpoint(ck.dir);
+}
+
+int run_threads_backend(const train::TrainConfig& cfg, const train::TrainData& data,
+                        const std::filesystem::path& out, bool quiet, const CheckpointOptions& ck) {
+  train::TrainOutputs outputs(cfg, out, !quiet);
+  train::TrainResult result;
+  run_threads(cfg.workers, [&](Communicator& comm) {
+    train::TrainResult r =
+        train::train_worker(comm, cfg, data, comm.rank() == 0 ? &outputs : nullptr, ck);
+    if (comm.rank() == 0) result = std::move(r);
+  });
+  finish(result, outputs, ck, out, "threads");
+  return 0;
+}
+
+int run_mpi_backend(const train::TrainConfig& cfg, const train::TrainData& data,
+                    const std::filesystem::path& out, bool quiet, const CheckpointOptions& ck) {
+  MpiComm comm;
+  if (comm.size() != cfg.workers) {
+    throw InvalidArgument(cfg.source + ": workers = " + std::to_string(cfg.workers) + " but " +
+                          std::to_string(comm.size()) + " MPI ranks were started; run mpirun -np " +
+                          std::to_string(cfg.workers) + " (one worker per rank)");
+  }
+  const bool root = comm.rank() == 0;
+  try {
+    std::unique_ptr<train::TrainOutputs> outputs;
+    if (root) outputs = std::make_unique<train::TrainOutputs>(cfg, out, !quiet);
+    train::TrainResult r = train::train_worker(comm, cfg, data, outputs.get(), ck);
+    if (root) finish(r, *outputs, ck, out, "mpi");
+    comm.barrier();
+    return 0;
+  } catch (const InvalidArgument&) {
+    throw;  // deterministic: every rank fails the same way
+  } catch (const DataError&) {
+    throw;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "dcopt: error (rank %d): %s\n", comm.rank(), e.what());
+    MPI_Abort(MPI_COMM_WORLD, 1);
+    return 1;
+  }
+}
+
+int run(const Options& o) {
+  const train::TrainConfig cfg = train::load_train_config(o.config, o.overrides);
+  const std::filesystem::path out =
+      o.out.empty() ? std::filesystem::path("runs") / cfg.name : std::filesystem::path(o.out);
+  const CheckpointOptions ck =
+      checkpoint_options(o.checkpoint_every, o.halt_after, o.checkpoint_dir, o.resume, out);
+  train::configure_torch_threads(cfg.loop.threads);
+  if (o.backend == "mpi") {
+    MpiSession session;
+    const train::TrainData data = train::load_train_data(cfg);
+    return run_mpi_backend(cfg, data, out, o.quiet, ck);
+  }
+  const train::TrainData data = train::load_train_data(cfg);
+  return run_threads_backend(cfg, data, out, o.quiet, ck);
+}
+
+}  // namespace
+
+void add_train_command(CLI::App& app, TrainAction& action) {
+  auto* cmd = app.add_subcommand(
+      "train", "Train a network data-parallel: metrics.csv, summary.json, plots (docs/TRAIN.md)");
+  auto o = std::make_shared<Options>();
+  cmd->add_option("config", o->config, "Training file (TOML, see docs/TRAIN.md)")->required();
+  cmd->add_option("--out", o->out, "Output directory (default runs/<name>); replaced atomically");
+  cmd->add_option("--set", o->overrides,
+                  "Override a key by dotted path, e.g. train.steps=100, optimizer.lr=0.1 "
+                  "(repeatable; value parsed as TOML, bare words as strings)");
+  cmd->add_option("--backend", o->backend,
+                  "threads: workers as threads of this process; mpi: one worker per MPI rank "
+                  "(mpirun -np <workers> --bind-to none)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"threads", "mpi"}));
+  cmd->add_flag("--quiet", o->quiet, "No progress line on stderr");
+  cmd->add_option("--checkpoint-every", o->checkpoint_every,
+                  "Write a checkpoint after every N-th step (N >= 1), atomically")
+      ->check(CLI::Range(std::uint64_t{1}, std::numeric_limits<std::uint64_t>::max()));
+  cmd->add_option("--checkpoint-dir", o->checkpoint_dir,
+                  "Where checkpoints are written (default <out>.checkpoint next to --out)");
+  cmd->add_option("--resume", o->resume,
+                  "Continue from the checkpoint in this directory (same config and --set values; "
+                  "the metrics are those of an uninterrupted run)");
+  cmd->add_option("--halt-after", o->halt_after,
+                  "Write a checkpoint at step K and stop there (exit 0, no outputs written)")
+      ->check(CLI::Range(std::uint64_t{1}, std::numeric_limits<std::uint64_t>::max()));
+  cmd->callback([&action, o] { action = [o] { return run(*o); }; });
+}
+
+}  // namespace dcopt::cli

@@ -1,0 +1,375 @@
+#include "dcopt/train/trainer.hpp"
+
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+#include "dcopt/comm/timed_comm.hpp"
+#include "dcopt/core/error.hpp"
+#include "dcopt/core/state_io.hpp"
+#include "dcopt/core/timer.hpp"
+#include "dcopt/core/vec.hpp"
+#include "dcopt/data/batch_loader.hpp"
+#include "dcopt/experiment/checkpoint_file.hpp"
+#include "dcopt/optim/gradient_clipping.hpp"
+#include "dcopt/optim/lr_schedule.hpp"
+#include "dcopt/optim/optimizer_config.hpp"
+#include "dcopt/optim/update_rule.hpp"
+#include "dcopt/train/evaluation.hpp"
+#include "dcopt/train/flat_parameters.hpp"
+#include "dcopt/train/gradient_exchange.hpp"
+#include "dcopt/train/model_catalog.hpp"
+#include "dcopt/train/network_oracle.hpp"
+#include "dcopt/train/parameter_init.hpp"
+#include "dcopt/train/train_checkpoint.hpp"
+
+namespace dcopt::train {
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+// The module's buffers (BatchNorm running statistics) as raw bytes, in buffers() order.
+std::string buffer_bytes(torch::nn::Module& net) {
+  std::string out;
+  for (auto& b : net.buffers(true)) {
+    torch::Tensor c = b.contiguous();
+    out.append(static_cast<const char*>(c.data_ptr()),
+               static_cast<std::size_t>(c.numel()) * c.element_size());
+  }
+  return out;
+}
+
+void load_buffer_bytes(torch::nn::Module& net, const std::string& bytes, const std::string& what) {
+  std::size_t need = 0;
+  for (auto& b : net.buffers(true)) need += static_cast<std::size_t>(b.numel()) * b.element_size();
+  if (need != bytes.size()) {
+    throw DataError(what + ": model buffers of " + std::to_string(bytes.size()) +
+                    " bytes; this model has " + std::to_string(need));
+  }
+  std::size_t off = 0;
+  torch::NoGradGuard no_grad;
+  for (auto& b : net.buffers(true)) {
+    const std::size_t n = static_cast<std::size_t>(b.numel()) * b.element_size();
+    b.copy_(torch::from_blob(const_cast<char*>(bytes.data()) + off, b.sizes(), b.scalar_type()));
+    off += n;
+  }
+}
+
+// One worker's cumulative counters.
+struct Counters {
+  StepCost cost;
+  std::uint64_t step = 0;
+};
+
+class Worker {
+ public:
+  Worker(Communicator& comm, const TrainConfig& cfg, const TrainData& data, TrainObserver* observer,
+         const CheckpointOptions& ck)
+      : cfg_(cfg),
+        data_(data),
+        observer_(observer),
+        ck_(ck),
+        timed_(comm),
+        ctx_{comm, cfg.seed},
+        est_ctx_{timed_, cfg.seed},
+        net_(make_network(cfg.model, data.input(), static_cast<int>(data.train.classes))),
+        flat_(*net_),
+        loader_(data.shards.at(static_cast<std::size_t>(comm.rank())), cfg.loop.batch, cfg.seed,
+                comm.rank()),
+        oracle_(*net_, flat_, data.train, data.shards.at(static_cast<std::size_t>(comm.rank())),
+                loader_, full_gradient_mode(cfg), cfg.loop.chunk) {
+    init_parameters(*net_, flat_, cfg.seed);
+    net_->train();
+    steps_per_epoch_ = loader_.batches_per_epoch();
+    for (const auto& s : data.shards) {
+      steps_per_epoch_ = std::min<std::uint64_t>(steps_per_epoch_, s.size() / cfg.loop.batch);
+    }
+    total_ = cfg.loop.steps > 0 ? cfg.loop.steps : cfg.loop.epochs * steps_per_epoch_;
+    eval_every_ = cfg.loop.eval_every > 0 ? cfg.loop.eval_every : steps_per_epoch_;
+
+    EstimatorSetup setup;
+    setup.dim = flat_.size();
+    setup.workers = comm.size();
+    setup.samples_min = setup.samples_max = data.shards.front().size();
+    for (const auto& s : data.shards) {
+      setup.samples_min = std::min(setup.samples_min, s.size());
+      setup.samples_max = std::max(setup.samples_max, s.size());
+    }
+    setup.layout = flat_.layout();
+    estimator_ = make_gradient_exchange(cfg.method, cfg.communication, setup, streams_);
+    rule_ = make_update_rule(cfg.optimizer, flat_.layout());
+    schedule_ = read_lr_schedule(cfg.optimizer, total_);
+    clip_ = read_clip_grad_norm(cfg.optimizer);
+    cfg.optimizer.reject_unused();
+    g_.resize(flat_.size());
+  }
+
+  TrainResult run() {
+    TrainResult result;
+    result.header = {net_->describe(), flat_.layout(), cfg_.method,
+                     rule_->spec(),    total_,         steps_per_epoch_};
+    if (observer_) observer_->on_start(result.header);
+
+    bool fresh = true;
+    if (!ck_.resume.empty()) {
+      resume(result);
+      fresh = false;
+    }
+    if (fresh) {
+      Stopwatch w;
+      counters_.cost += estimator_->init(est_ctx_, oracle_, flat_.params());
+      wall_s_ += w.seconds();
+      oracle_.take_loss();
+      log_row(result, 0);
+    }
+    result.status = "finished";
+    while (counters_.step < total_) {
+      const std::uint64_t k = counters_.step + 1;
+      Stopwatch step_watch;
+      const double compute0 = oracle_.compute_seconds();
+      const double comm0 = timed_.seconds();
+      double update_s = 0;
+      if (estimator_->timing() == EstimateTiming::before_step) {
+        counters_.cost += estimator_->update(est_ctx_, oracle_, flat_.params(), k);
+        update_s = apply_update(k);
+      } else {
+        update_s = apply_update(k);
+        counters_.cost += estimator_->update(est_ctx_, oracle_, flat_.params(), k);
+      }
+      const double total_s = step_watch.seconds();
+      wall_s_ += total_s;
+      const double compute = oracle_.compute_seconds() - compute0;
+      const double comm = timed_.seconds() - comm0;
+      split_.compute_s += compute;
+      split_.communication_s += comm;
+      split_.update_s += update_s;
+      split_.compression_s += std::max(0.0, total_s - compute - comm - update_s);
+      counters_.step = k;
+      const LossTally& t = oracle_.loss();
+      const double last = t.batches ? t.loss_sum / static_cast<double>(t.batches) : kNaN;
+      if (observer_) {
+        observer_->on_step(k, epoch(k), last, static_cast<double>(counters_.cost.bits_up));
+      }
+      const bool finite =
+          (t.batches == 0 || std::isfinite(last)) && std::isfinite(last_grad_norm_sq_);
+      if (!agree_all(finite)) {
+        result.status = "diverged";
+        log_row(result, k);
+        break;
+      }
+      if (k % eval_every_ == 0 || k == total_) log_row(result, k);
+      if (ck_.due(k)) {
+        write_checkpoint(result);
+        if (ck_.halts(k)) {
+          result.status = "halted";
+          break;
+        }
+      }
+    }
+    result.steps = counters_.step;
+    result.split = split_;
+    result.wall_s = wall_s_;
+    return result;
+  }
+
+ private:
+  static FullGradient full_gradient_mode(const TrainConfig& cfg) {
+    if (cfg.loop.full_gradient == "shard") return FullGradient::shard;
+    if (cfg.loop.full_gradient == "loader") return FullGradient::loader;
+    return needs_shard_gradients(cfg.method) ? FullGradient::shard : FullGradient::loader;
+  }
+
+  double epoch(std::uint64_t k) const {
+    return static_cast<double>(k) / static_cast<double>(steps_per_epoch_);
+  }
+
+  // g = the estimate (copied: clipping must not touch the estimator's state), clipped, then the
+  // update rule's step with the schedule's rate for step k-1.
+  double apply_update(std::uint64_t k) {
+    Stopwatch w;
+    const std::span<const float> est = estimator_->estimate();
+    std::copy(est.begin(), est.end(), g_.begin());
+    last_grad_norm_sq_ = vec::dot(std::span<const float>(g_), std::span<const float>(g_));
+    if (clip_ > 0) clip_global_norm(g_, clip_);
+    rule_->step(flat_.params(), g_, schedule_.lr(k - 1));
+    return w.seconds();
+  }
+
+  bool agree_all(bool mine) {
+    double v = mine ? 0.0 : 1.0;
+    ctx_.comm.allreduce_sum(std::span<double>(&v, 1));
+    return v == 0.0;
+  }
+
+  void log_row(TrainResult& result, std::uint64_t k) {
+    const LossTally t = oracle_.take_loss();
+    double sums[5] = {
+        t.loss_sum, static_cast<double>(t.batches), static_cast<double>(counters_.cost.bits_up),
+        static_cast<double>(counters_.cost.bits_down), static_cast<double>(oracle_.sample_grads())};
+    ctx_.comm.allreduce_sum(std::span<double>(sums, 5));
+    const double n = static_cast<double>(ctx_.size());
+    const Evaluation e = evaluate(ctx_, *net_, data_.test, cfg_.loop.eval_batch);
+    TrainRow row;
+    row.epoch = epoch(k);
+    row.step = k;
+    row.train_loss = sums[1] > 0 ? sums[0] / sums[1] : kNaN;
+    row.test_loss = e.loss;
+    row.test_acc = e.accuracy;
+    row.grad_norm_sq = k == 0 && estimator_->timing() == EstimateTiming::before_step
+                           ? kNaN
+                           : norm_sq_of_estimate();
+    row.bits_up = sums[2] / n;
+    row.bits_down = sums[3] / n;
+    row.sample_grads = sums[4] / n;
+    row.wall_s = wall_s_;
+    result.rows.push_back(row);
+    if (observer_) observer_->on_row(row);
+  }
+
+  double norm_sq_of_estimate() const {
+    const std::span<const float> est = estimator_->estimate();
+    return vec::dot(est, est);
+  }
+
+  std::string worker_state() const {
+    StateWriter w;
+    flat_.layout().write_state(w);
+    w.f32s("params", flat_.params());
+    w.text("buffers", buffer_bytes(*net_));
+    estimator_->save(w);
+    rule_->save(w);
+    loader_.save(w);
+    w.u64("sample_grads", oracle_.sample_grads());
+    w.f64("loss_sum", oracle_.loss().loss_sum);
+    w.u64("loss_batches", oracle_.loss().batches);
+    w.u64("bits_up", counters_.cost.bits_up);
+    w.u64("bits_down", counters_.cost.bits_down);
+    w.u64("full_grads", counters_.cost.full_grads);
+    w.u64("cost_sample_grads", counters_.cost.sample_grads);
+    w.f64("last_grad_norm_sq", last_grad_norm_sq_);
+    const std::vector<std::uint8_t>& b = w.bytes();
+    return std::string(b.begin(), b.end());
+  }
+
+  void load_worker_state(const std::string& bytes, const std::string& what) {
+    StateReader r(std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(bytes.data()),
+                                                bytes.size()),
+                  what);
+    expect_same_layout(ParamLayout::read_state(r), flat_.layout(), what);
+    r.f32s("params", flat_.params());
+    load_buffer_bytes(*net_, r.text("buffers", std::size_t{1} << 30), what);
+    estimator_->load(r);
+    rule_->load(r);
+    loader_.load(r);
+    oracle_.set_sample_grads(r.u64("sample_grads"));
+    LossTally t;
+    t.loss_sum = r.f64("loss_sum");
+    t.batches = r.u64("loss_batches");
+    oracle_.set_loss(t);
+    counters_.cost.bits_up = r.u64("bits_up");
+    counters_.cost.bits_down = r.u64("bits_down");
+    counters_.cost.full_grads = r.u64("full_grads");
+    counters_.cost.sample_grads = r.u64("cost_sample_grads");
+    last_grad_norm_sq_ = r.f64("last_grad_norm_sq");
+    r.expect_end();
+  }
+
+  void write_checkpoint(const TrainResult& result) {
+    const std::string mine = worker_state();
+    std::vector<Bytes> states;
+    ctx_.comm.gather(std::span<const std::uint8_t>(
+                         reinterpret_cast<const std::uint8_t*>(mine.data()), mine.size()),
+                     0, states);
+    std::string error;
+    if (ctx_.rank() == 0) {
+      TrainCheckpoint c;
+      c.config_hash = train_config_hash(cfg_);
+      c.workers = static_cast<std::uint64_t>(ctx_.size());
+      c.step = counters_.step;
+      c.wall_s = wall_s_;
+      c.split = split_;
+      c.rows = result.rows;
+      for (const Bytes& s : states) c.worker_states.emplace_back(s.begin(), s.end());
+      try {
+        write_checkpoint_file(ck_.dir, encode_train_checkpoint(c));
+      } catch (const std::exception& e) {
+        error = e.what();
+      }
+    }
+    Bytes status(error.begin(), error.end());
+    ctx_.comm.broadcast(status, 0);
+    if (!status.empty()) throw std::runtime_error(std::string(status.begin(), status.end()));
+  }
+
+  void resume(TrainResult& result) {
+    const std::string file = checkpoint_file(ck_.resume).string();
+    Bytes bytes;
+    std::string error;
+    if (ctx_.rank() == 0) {
+      try {
+        bytes = read_checkpoint_file(ck_.resume);
+      } catch (const std::exception& e) {
+        error = e.what();
+      }
+    }
+    Bytes status(error.begin(), error.end());
+    ctx_.comm.broadcast(status, 0);
+    if (!status.empty()) throw InvalidArgument(std::string(status.begin(), status.end()));
+    ctx_.comm.broadcast(bytes, 0);
+    const TrainCheckpoint c = decode_train_checkpoint(bytes, file);
+    if (c.workers != static_cast<std::uint64_t>(ctx_.size())) {
+      throw DataError(file + ": written by a run of " + std::to_string(c.workers) +
+                      " workers; this run has " + std::to_string(ctx_.size()));
+    }
+    if (c.config_hash != train_config_hash(cfg_)) {
+      throw DataError(file + ": written by another configuration (hash " + c.config_hash +
+                      ", this run's is " + train_config_hash(cfg_) +
+                      "); resume with the same config file and --set values");
+    }
+    load_worker_state(c.worker_states.at(static_cast<std::size_t>(ctx_.rank())), file);
+    counters_.step = c.step;
+    wall_s_ = c.wall_s;
+    split_ = c.split;
+    result.rows = c.rows;
+    if (observer_) {
+      for (const TrainRow& r : c.rows) observer_->on_row(r);
+    }
+  }
+
+  const TrainConfig& cfg_;
+  const TrainData& data_;
+  TrainObserver* observer_;
+  const CheckpointOptions& ck_;
+  TimedComm timed_;
+  WorkerContext ctx_;      // metrics, evaluation, checkpoints (not timed)
+  WorkerContext est_ctx_;  // the estimator's communication (timed)
+  std::shared_ptr<Network> net_;
+  FlatParameters flat_;
+  BatchLoader loader_;
+  NetworkOracle oracle_;
+  StreamPlan streams_;
+  std::unique_ptr<GradientEstimator<float>> estimator_;
+  std::unique_ptr<UpdateRule> rule_;
+  LrSchedule schedule_;
+  double clip_ = 0;
+  std::vector<float> g_;
+  std::uint64_t steps_per_epoch_ = 1, total_ = 0, eval_every_ = 1;
+  Counters counters_;
+  StepSplit split_;
+  double wall_s_ = 0;
+  double last_grad_norm_sq_ = 0;
+};
+
+}  // namespace
+
+TrainResult train_worker(Communicator& comm, const TrainConfig& cfg, const TrainData& data,
+                         TrainObserver* observer, const CheckpointOptions& ck) {
+  if (comm.size() != cfg.workers) {
+    throw InvalidArgument(cfg.source + ": workers = " + std::to_string(cfg.workers) + " but " +
+                          std::to_string(comm.size()) + " workers were started");
+  }
+  Worker w(comm, cfg, data, observer, ck);
+  return w.run();
+}
+
+}  // namespace dcopt::train

@@ -1,0 +1,87 @@
+#pragma once
+// The data-parallel trainer: one worker's program (SPMD), the same on threads and under MPI.
+// Every worker builds the same network from the seed, owns its shard, and each step
+//
+//   before-step estimators (DIANA, EF, allreduce, PowerSGD, ...):
+//       g = estimator.update(x^{k-1});  x^k = update_rule(x^{k-1}, clip(g), lr(k-1))
+//   after-step estimators (MARINA family, EF21):
+//       x^k = update_rule(x^{k-1}, clip(g^{k-1}), lr(k-1));  g^k = estimator.update(x^k)
+//
+// (methods/estimators/gradient_estimator.hpp's round protocol), so a method's communication is
+// written once, in methods/, and any update rule of optim/ moves the weights. Every worker
+// applies the same update to the same estimate: the replicas stay identical without any
+// parameter broadcast.
+//
+// Rows (metrics.csv) are logged at step 0, every eval_every steps (default: every epoch) and at
+// the last step: test loss and accuracy (evaluation.hpp), the mean minibatch loss of the steps
+// since the previous row, ||g||^2 of the estimate, cumulative bits per worker (mean over
+// workers) from the real messages, per-sample gradients per worker, and rank 0's wall time
+// without evaluations.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "dcopt/comm/communicator.hpp"
+#include "dcopt/core/param_layout.hpp"
+#include "dcopt/experiment/checkpointing.hpp"
+#include "dcopt/train/train_config.hpp"
+#include "dcopt/train/train_data.hpp"
+
+namespace dcopt::train {
+
+struct TrainRow {
+  double epoch = 0;  ///< steps / steps per epoch
+  std::uint64_t step = 0;
+  double train_loss = 0;  ///< NaN at step 0
+  double test_loss = 0;
+  double test_acc = 0;
+  double grad_norm_sq = 0;  ///< of the estimate the update rule used; NaN before the first
+  double bits_up = 0;
+  double bits_down = 0;
+  double sample_grads = 0;
+  double wall_s = 0;
+};
+
+/// Where a worker's step time went, cumulative seconds (rank 0's).
+struct StepSplit {
+  double compute_s = 0;        ///< forward + backward
+  double compression_s = 0;    ///< the estimator's own work (encode, decode, state updates)
+  double communication_s = 0;  ///< inside collectives, waiting for peers included
+  double update_s = 0;         ///< clipping and the update rule
+};
+
+struct TrainHeader {
+  std::string model;  ///< Network::describe()
+  ParamLayout layout;
+  std::string method;
+  std::string optimizer;  ///< UpdateRule::spec()
+  std::uint64_t total_steps = 0;
+  std::uint64_t steps_per_epoch = 0;
+};
+
+/// Rank 0's view of the run as it goes (outputs, progress).
+class TrainObserver {
+ public:
+  virtual ~TrainObserver() = default;
+  virtual void on_start(const TrainHeader&) {}
+  /// After every step: loss of this worker's last minibatch, cumulative uplink bits (this worker).
+  virtual void on_step(std::uint64_t /*step*/, double /*epoch*/, double /*loss*/,
+                       double /*bits_up*/) {}
+  virtual void on_row(const TrainRow&) {}
+};
+
+struct TrainResult {
+  TrainHeader header;
+  std::string status;  ///< "finished", "diverged" (a non-finite loss or estimate), "halted"
+  std::uint64_t steps = 0;
+  std::vector<TrainRow> rows;
+  StepSplit split;
+  double wall_s = 0;
+};
+
+/// Collective: trains on `comm` (size() == cfg.workers). `observer` may be null (every rank
+/// but 0). Checkpoints per `ck` (experiment/checkpointing.hpp: every, halt_after, resume, dir).
+TrainResult train_worker(Communicator& comm, const TrainConfig& cfg, const TrainData& data,
+                         TrainObserver* observer, const CheckpointOptions& ck);
+
+}  // namespace dcopt::train
