@@ -299,7 +299,7 @@ and a truncated one leaves acc unchanged). Each update is computed in float64.
       "spec"_a,
       R"doc(
 Builds a codec from "name[:key=value,...]", e.g. "topk:ratio=0.01", "randk:k=5",
-"qsgd:levels=4,precision=64" (dcopt.compressors() lists every codec and its parameters).
+"qsgd:s=4,precision=64" (dcopt.compressors() lists every codec and its parameters).
 Unknown codec or parameter, or an invalid value: dcopt.InvalidArgument naming it and listing
 what is valid. The returned dcopt.Compressor is immutable and may be shared between threads.
 )doc");

@@ -12,7 +12,7 @@ Codecs (on NumPy arrays, fp32 or fp64):
     y = c.decode(msg, x.size, seed=1, round=0)
     c.properties(d)                         # unbiased, omega, delta, density, deterministic
     dcopt.compressors()                     # the catalog
-    dcopt.compressor_stats("qsgd:levels=4", dim=100, trials=500)
+    dcopt.compressor_stats("qsgd:s=4", dim=100, trials=500)
 
 Experiments (in-process, as `dcopt run` with the threads backend):
     r = dcopt.run("examples/quadratic_marina.toml", set=["stop.max_rounds=100"])
