@@ -29,6 +29,14 @@ import os as _os
 
 import numpy as _np
 
+try:
+    from . import _dcopt
+except ImportError as _e:  # pragma: no cover - a setup mistake
+    raise ImportError(
+        f"dcopt: the compiled extension _dcopt is not next to {__file__}: this is the source "
+        "package python/dcopt (Python puts the script's directory first on sys.path), or the "
+        "module was built for another interpreter. Put <build>/python first on PYTHONPATH "
+        "(docs/PYTHON.md)") from _e
 from ._dcopt import (  # noqa: F401  (re-exported)
     CommError,
     Compressor,
@@ -42,7 +50,6 @@ from ._dcopt import (  # noqa: F401  (re-exported)
     compressor_stats,
     compressors,
 )
-from . import _dcopt
 
 __all__ = [
     "CommError", "Compressor", "DataError", "DecodeError", "Error", "InvalidArgument", "Message",
