@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -158,6 +159,24 @@ std::vector<std::string> TrainOutputs::finish(const TrainResult& result,
   j["total_steps"] = header_.total_steps;
   j["steps_per_epoch"] = header_.steps_per_epoch;
   j["wall_s"] = result.wall_s;
+  {
+    // Per-step wall time after a warm-up of 10 steps (or none for short runs): the figure a
+    // benchmark compares.
+    std::vector<double> t = result.step_seconds;
+    const std::size_t skip = t.size() > 20 ? 10 : 0;
+    t.erase(t.begin(), t.begin() + static_cast<std::ptrdiff_t>(skip));
+    if (!t.empty()) {
+      std::sort(t.begin(), t.end());
+      double sum = 0;
+      for (double v : t) sum += v;
+      j["step_ms"] = {{"median", 1e3 * t[t.size() / 2]},
+                      {"mean", 1e3 * sum / static_cast<double>(t.size())},
+                      {"p10", 1e3 * t[t.size() / 10]},
+                      {"p90", 1e3 * t[t.size() * 9 / 10]},
+                      {"steps", t.size()},
+                      {"warmup_steps_excluded", skip}};
+    }
+  }
   j["final"] = result.rows.empty() ? nlohmann::json() : row_json(result.rows.back());
   const double steps = result.steps > 0 ? static_cast<double>(result.steps) : 1.0;
   j["step_split_ms"] = {{"forward_backward", 1e3 * result.split.compute_s / steps},

@@ -138,6 +138,7 @@ class Worker {
       }
       const double total_s = step_watch.seconds();
       wall_s_ += total_s;
+      result.step_seconds.push_back(total_s);
       const double compute = oracle_.compute_seconds() - compute0;
       const double comm = timed_.seconds() - comm0;
       split_.compute_s += compute;

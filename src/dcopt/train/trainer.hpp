@@ -77,6 +77,8 @@ struct TrainResult {
   std::vector<TrainRow> rows;
   StepSplit split;
   double wall_s = 0;
+  /// Wall seconds of each step this invocation ran (rank 0's; not kept across a resume).
+  std::vector<double> step_seconds;
 };
 
 /// Collective: trains on `comm` (size() == cfg.workers). `observer` may be null (every rank
