@@ -67,6 +67,38 @@ TEST(Trainer, MixedEightBitSendsSmallTensorsDenseAndLargeOnesAsInt8) {
   EXPECT_LT(ratio, 0.3);
 }
 
+TEST(Trainer, PowerSgdSendsItsFactorsAndDenseBiasesPerStep) {
+  const TrainResult r = train(config({"communication.method=powersgd", "communication.rank=2"}));
+  ASSERT_EQ(r.status, "finished");
+  // MLP [32]: fc1.weight 32x784 and fc2.weight 10x32 are compressed at rank 2 (both above the
+  // min_compression_rate 2 bound: 25088 > 2*2*816 and 320 > 2*2*42); the biases go dense.
+  ASSERT_EQ(r.traffic_per_tensor.size(), 4u);
+  std::uint64_t sum = 0;
+  for (const TensorTraffic& t : r.traffic_per_tensor) sum += t.bits;
+  EXPECT_EQ(r.traffic_per_tensor[0].name, "fc1.weight");
+  EXPECT_EQ(r.traffic_per_tensor[0].bits, 32u * 2 * (32 + 784));
+  EXPECT_EQ(r.traffic_per_tensor[1].bits, 32u * 2 * (10 + 32));
+  EXPECT_EQ(sum, 32u * 2 * (32 + 784) + 32u * 2 * (10 + 32) + 32u * (32 + 10));
+  // Per step: phase 0 (P: 32*2 + 10*2 values, then the 42 dense values: 126 entries) and phase
+  // 1 (Q: 784*2 + 32*2 = 1632 entries), two identity messages whose headers are 8 bits of codec
+  // id plus the length as a varint (1 and 2 bytes).
+  const double per_step = static_cast<double>(sum + (8 + 8) + (8 + 16));
+  for (const TrainRow& row : r.rows) EXPECT_EQ(row.bits_up, per_step * row.step) << row.step;
+}
+
+TEST(Trainer, PolicyTrafficIsReportedPerTensor) {
+  const TrainResult r = train(config({"communication.codec=numel>2^12 -> int8"}));
+  ASSERT_EQ(r.traffic_per_tensor.size(), 4u);
+  EXPECT_NE(r.traffic_per_tensor[0].codec.find("int8"), std::string::npos);
+  for (std::size_t t = 1; t < 4; ++t) {
+    EXPECT_NE(r.traffic_per_tensor[t].codec.find("identity"), std::string::npos);
+    // Dense fp32 values plus the tensor's own header and length field.
+    EXPECT_GE(r.traffic_per_tensor[t].bits, 32u * r.traffic_per_tensor[t].numel);
+    EXPECT_LT(r.traffic_per_tensor[t].bits, 32u * r.traffic_per_tensor[t].numel + 64);
+  }
+  EXPECT_LT(r.traffic_per_tensor[0].bits, 9u * r.traffic_per_tensor[0].numel);
+}
+
 struct ResumeCase {
   const char* name;
   std::vector<std::string> overrides;

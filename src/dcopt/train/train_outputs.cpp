@@ -177,6 +177,13 @@ std::vector<std::string> TrainOutputs::finish(const TrainResult& result,
                       {"warmup_steps_excluded", skip}};
     }
   }
+  if (!result.traffic_per_tensor.empty()) {
+    nlohmann::json t = nlohmann::json::array();
+    for (const TensorTraffic& x : result.traffic_per_tensor) {
+      t.push_back({{"name", x.name}, {"numel", x.numel}, {"codec", x.codec}, {"bits", x.bits}});
+    }
+    j["traffic_per_tensor"] = t;
+  }
   j["final"] = result.rows.empty() ? nlohmann::json() : row_json(result.rows.back());
   const double steps = result.steps > 0 ? static_cast<double>(result.steps) : 1.0;
   j["step_split_ms"] = {{"forward_backward", 1e3 * result.split.compute_s / steps},

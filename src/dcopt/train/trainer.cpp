@@ -5,12 +5,16 @@
 #include <limits>
 
 #include "dcopt/comm/timed_comm.hpp"
+#include "dcopt/compress/layered_compressor.hpp"
+#include "dcopt/compress/powersgd.hpp"
 #include "dcopt/core/error.hpp"
 #include "dcopt/core/state_io.hpp"
 #include "dcopt/core/timer.hpp"
 #include "dcopt/core/vec.hpp"
 #include "dcopt/data/batch_loader.hpp"
 #include "dcopt/experiment/checkpoint_file.hpp"
+#include "dcopt/methods/estimators/stateful_averaging_estimator.hpp"
+#include "dcopt/methods/options/method_options.hpp"
 #include "dcopt/optim/gradient_clipping.hpp"
 #include "dcopt/optim/lr_schedule.hpp"
 #include "dcopt/optim/optimizer_config.hpp"
@@ -167,6 +171,7 @@ class Worker {
         }
       }
     }
+    if (ctx_.rank() == 0) result.traffic_per_tensor = traffic_per_tensor();
     result.steps = counters_.step;
     result.split = split_;
     result.wall_s = wall_s_;
@@ -230,6 +235,38 @@ class Worker {
   double norm_sq_of_estimate() const {
     const std::span<const float> est = estimator_->estimate();
     return vec::dot(est, est);
+  }
+
+  std::vector<TensorTraffic> traffic_per_tensor() const {
+    std::vector<TensorTraffic> out;
+    const ParamLayout& layout = flat_.layout();
+    if (const auto* sa = dynamic_cast<const StatefulAveragingEstimator<float>*>(estimator_.get())) {
+      if (const auto* ps = dynamic_cast<const PowerSgdCompressor<float>*>(&sa->compressor())) {
+        for (const auto& m : ps->matrices()) {
+          out.push_back({layout[m.tensor].name, layout[m.tensor].numel(),
+                         "powersgd rank " + std::to_string(m.rank),
+                         32 * m.rank * (m.rows + m.cols)});
+        }
+        for (std::size_t t : ps->dense_tensors()) {
+          out.push_back({layout[t].name, layout[t].numel(), "dense fp32", 32 * layout[t].numel()});
+        }
+      }
+      return out;
+    }
+    Settings s = cfg_.communication;
+    if (s.string("codec", "").find("->") == std::string::npos) return out;
+    const CompressorPtr codec = read_codec(s, "identity", layout);
+    const auto* layered = dynamic_cast<const LayeredCompressor*>(codec.get());
+    if (layered == nullptr) return out;
+    std::vector<TensorWireBits> report(layout.num_tensors());
+    Message msg;
+    Rng rng(cfg_.seed, Purpose::test);
+    layered->encode_with_report(flat_.grads(), rng, msg, report);
+    for (std::size_t t = 0; t < layout.num_tensors(); ++t) {
+      out.push_back({layout[t].name, layout[t].numel(), layered->assignment()[t].codec->spec(),
+                     report[t].total()});
+    }
+    return out;
   }
 
   std::string worker_state() const {

@@ -70,6 +70,17 @@ class TrainObserver {
   virtual void on_row(const TrainRow&) {}
 };
 
+/// One tensor's share of a worker's uplink message (summary.json "traffic_per_tensor"): for a
+/// per-tensor policy, the bits of that tensor's part of a message of the last local gradient
+/// (encoded again at the end, exact sizes); for PowerSGD, the fp32 values of its P and Q
+/// factors, or the dense values, per step. Empty for codecs over the whole flat vector.
+struct TensorTraffic {
+  std::string name;
+  std::size_t numel = 0;
+  std::string codec;
+  std::uint64_t bits = 0;
+};
+
 struct TrainResult {
   TrainHeader header;
   std::string status;  ///< "finished", "diverged" (a non-finite loss or estimate), "halted"
@@ -79,6 +90,7 @@ struct TrainResult {
   double wall_s = 0;
   /// Wall seconds of each step this invocation ran (rank 0's; not kept across a resume).
   std::vector<double> step_seconds;
+  std::vector<TensorTraffic> traffic_per_tensor;
 };
 
 /// Collective: trains on `comm` (size() == cfg.workers). `observer` may be null (every rank
