@@ -193,3 +193,48 @@ TEST(CompressionPolicy, LayoutsWithGapsAreRejected) {
 
 }  // namespace
 }  // namespace dcopt
+
+namespace dcopt {
+namespace {
+
+TEST(CompressionPolicy, MixedEightBitLeavesSmallTensorsExactOnTheRaceCnn) {
+  // The race CNN's layout; "mixed 8-bit" quantizes only fc1.weight (131072 > 2^16 entries).
+  const ParamLayout layout = ParamLayout::packed({{"conv1.weight", {32, 1, 5, 5}},
+                                                  {"conv1.bias", {32}},
+                                                  {"conv2.weight", {64, 32, 5, 5}},
+                                                  {"conv2.bias", {64}},
+                                                  {"fc1.weight", {128, 1024}},
+                                                  {"fc1.bias", {128}},
+                                                  {"fc2.weight", {10, 128}},
+                                                  {"fc2.bias", {10}}});
+  ASSERT_EQ(layout.size(), 184586u);
+  const auto codec = CompressionPolicy::parse("numel>2^16 -> int8").apply(layout);
+  std::vector<float> x(layout.size());
+  Rng gen(11, Purpose::test);
+  for (float& v : x) v = static_cast<float>(gen.normal());
+  Rng rng(3, Purpose::test);
+  const Message m = codec->encode(std::span<const float>(x), rng);
+  std::vector<float> y(layout.size(), 0.0f);
+  codec->decode(m.bytes, std::span<float>(y), Rng(3, Purpose::test));
+  const std::size_t fc1 = layout.index_of("fc1.weight");
+  double err = 0, norm = 0;
+  for (std::size_t t = 0; t < layout.num_tensors(); ++t) {
+    const auto a = layout.view(std::span<const float>(x), t);
+    const auto b = layout.view(std::span<const float>(y), t);
+    for (std::size_t j = 0; j < a.size(); ++j) {
+      if (t == fc1) {
+        err += (double(a[j]) - b[j]) * (double(a[j]) - b[j]);
+        norm += double(a[j]) * a[j];
+      } else {
+        ASSERT_EQ(a[j], b[j]) << layout[t].name << " entry " << j;  // fp32 values, bit for bit
+      }
+    }
+  }
+  // The quantized tensor is close but not exact (8 bits per entry).
+  EXPECT_GT(err, 0.0);
+  EXPECT_LT(err, 1e-2 * norm);
+  EXPECT_LT(m.bits, 32u * (layout.size() - 131072) + 9u * 131072);
+}
+
+}  // namespace
+}  // namespace dcopt
