@@ -11,6 +11,7 @@
 #include "dcopt/comm/mpi_comm.hpp"
 #include "dcopt/comm/thread_comm.hpp"
 #include "dcopt/core/error.hpp"
+#include "dcopt/core/stop_request.hpp"
 #include "dcopt/experiment/checkpoint_file.hpp"
 #include "dcopt/experiment/output_writer.hpp"
 #include "dcopt/experiment/problem_source.hpp"
@@ -59,6 +60,21 @@ void report_halt(const RunResult& result, const CheckpointOptions& ck,
       ck.dir.string().c_str(), out.string().c_str());
 }
 
+// A stop request ended the run: the outputs so far were written; say where and how to go on.
+int report_interrupt(const RunResult& result, const CheckpointOptions& ck,
+                     const std::filesystem::path& out) {
+  const HaltPoint& h = *result.interrupted;
+  std::printf(
+      "interrupted after round %llu of method '%s' (%zu/%zu); results so far in %s (status "
+      "interrupted), checkpoint %s\n"
+      "resume with --resume %s (same config and --set values)\n",
+      static_cast<unsigned long long>(h.round), result.methods.at(h.method).label.c_str(),
+      h.method + 1, result.methods.size(), out.string().c_str(),
+      checkpoint_file(ck.dir).string().c_str(), ck.dir.string().c_str());
+  std::fflush(stdout);
+  return stop_exit_code(result.stop_signal);
+}
+
 int run_threads_backend(const ExperimentConfig& cfg, const std::filesystem::path& out, bool quiet,
                         const CheckpointOptions& ck) {
   // The data are read (or generated) once and shared read-only by the worker threads.
@@ -73,6 +89,10 @@ int run_threads_backend(const ExperimentConfig& cfg, const std::filesystem::path
   if (result.halted) {
     report_halt(result, ck, out);  // the writer's staging directory goes with it
     return 0;
+  }
+  if (result.interrupted) {
+    report(out, result, writer.finish(result, "threads"));
+    return report_interrupt(result, ck, out);
   }
   report(out, result, writer.finish(result, "threads"));
   if (ck.writes()) remove_checkpoint(ck.dir);
@@ -95,14 +115,19 @@ int run_mpi_backend(const ExperimentConfig& cfg, const std::filesystem::path& ou
     if (root) writer = std::make_unique<OutputWriter>(cfg, out, !quiet);
     WorkerContext ctx{comm, cfg.seed};
     RunResult result = run_experiment(ctx, cfg, *source, writer.get(), ck);
+    int code = 0;
     if (root && result.halted) {
       report_halt(result, ck, out);
+    } else if (root && result.interrupted) {
+      report(out, result, writer->finish(result, "mpi"));
+      code = report_interrupt(result, ck, out);
     } else if (root) {
       report(out, result, writer->finish(result, "mpi"));
       if (ck.writes()) remove_checkpoint(ck.dir);
     }
     comm.barrier();
-    return 0;
+    if (result.interrupted) return stop_exit_code(result.stop_signal);
+    return code;
   } catch (const InvalidArgument&) {
     throw;  // deterministic: every rank fails the same way and exits with code 2
   } catch (const DataError&) {
@@ -121,8 +146,13 @@ int run(const Options& o) {
   cfg.problem.data_root = data_root();
   const std::filesystem::path out =
       o.out.empty() ? std::filesystem::path("runs") / cfg.name : std::filesystem::path(o.out);
-  const CheckpointOptions ck =
+  CheckpointOptions ck =
       checkpoint_options(o.checkpoint_every, o.halt_after, o.checkpoint_dir, o.resume, out);
+  // SIGINT/SIGTERM end the run after the current round with the results so far and a
+  // checkpoint (the default directory unless --checkpoint-dir chose one).
+  ck.on_stop = true;
+  if (ck.dir.empty()) ck.dir = default_checkpoint_dir(out);
+  install_stop_handlers();
   if (o.backend == "mpi") return run_mpi_backend(cfg, out, o.quiet, ck);
   return run_threads_backend(cfg, out, o.quiet, ck);
 }

@@ -4,6 +4,7 @@
 
 #include <cfloat>
 #include <cmath>
+#include <cstring>
 
 #include "dcopt/core/error.hpp"
 #include "quant_test_support.hpp"
@@ -115,6 +116,26 @@ TEST(Int8, RejectsCodeMinus128AndBadScales) {
   EXPECT_THROW(c->decode(bad, out, Rng(1, Purpose::test)), DecodeError);
   c->decode(m.bytes, out, Rng(1, Purpose::test));
   EXPECT_EQ(out, (std::vector<double>{1.0, -64.0 / 127, 32.0 / 127, 0.0, 2.0}));
+}
+
+// Found by fuzz/codec_decode_fuzz.cpp: the decoder took a subnormal fp32 scale, which the
+// encoder never writes (it rejects blocks whose absmax is below fp32's normal range).
+TEST(Int8, RejectsASubnormalScaleTheEncoderNeverWrites) {
+  auto c = make_compressor("int8:block=4");
+  Rng rng(1, Purpose::test);
+  Message m = c->encode(std::vector<double>{1.0, -0.5, 0.25, 0.0, 2.0}, rng);
+  ASSERT_EQ(m.bytes.size(), 15u);
+  std::vector<double> out(5, 0.0);
+  auto bad = m.bytes;
+  const float subnormal = 1e-40f;  // second scale, bytes 6..9
+  std::memcpy(bad.data() + 6, &subnormal, 4);
+  EXPECT_THROW(c->decode(bad, out, Rng(1, Purpose::test)), DecodeError);
+  const float smallest_normal = FLT_MIN;  // still a valid message
+  std::memcpy(bad.data() + 6, &smallest_normal, 4);
+  EXPECT_NO_THROW(c->decode(bad, out, Rng(1, Purpose::test)));
+  const float zero = 0.0f;
+  std::memcpy(bad.data() + 6, &zero, 4);
+  EXPECT_NO_THROW(c->decode(bad, out, Rng(1, Purpose::test)));
 }
 
 TEST(Int8, InputsTheFp32ScaleCannotCarryAreRejected) {

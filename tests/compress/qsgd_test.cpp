@@ -47,6 +47,28 @@ TEST(Qsgd, OutputsLieOnNormTimesUniformLevels) {
   }
 }
 
+// Found by fuzz/codec_decode_fuzz.cpp (UBSan: NaN cast to an integer level): at fp64 a norm
+// below s * 2^-1024 made s / norm infinite and 0 * inf a NaN level. Such a vector must encode
+// like any other: zeros stay zero, the rest on the norm's levels with their signs.
+TEST(Qsgd, ASubnormalNormEncodesLikeAnyOther) {
+  for (const char* spec : {"qsgd:s=256,precision=64", "qsgd:s=4,coding=fixed,precision=64"}) {
+    auto c = make_compressor(spec);
+    const std::vector<double> x = {1e-310, 0.0, -3e-310, 0.0};
+    for (int draw = 0; draw < 20; ++draw) {
+      Rng rng(static_cast<std::uint64_t>(draw), Purpose::test);
+      const Message m = c->encode(x, rng);
+      std::vector<double> out(x.size(), 1.0);
+      c->decode(m.bytes, out, Rng(0, Purpose::test));
+      EXPECT_EQ(out[1], 0.0) << spec;
+      EXPECT_EQ(out[3], 0.0) << spec;
+      EXPECT_GE(out[0], 0.0) << spec;
+      EXPECT_LE(out[2], 0.0) << spec;
+      EXPECT_NE(out[2], 0.0) << spec;  // the largest entry has level >= 1 (|x_j| > norm / s)
+      for (double v : out) EXPECT_LE(std::fabs(v), 4e-310) << spec;
+    }
+  }
+}
+
 TEST(Qsgd, UnbiasedAtSeveralDimensions) {
   const int trials = 100000;
   for (const char* spec : {"qsgd:s=2", "qsgd:s=16,coding=fixed", "qsgd:s=3,precision=64"}) {

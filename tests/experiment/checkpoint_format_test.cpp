@@ -8,6 +8,8 @@
 #include <limits>
 
 #include "dcopt/core/error.hpp"
+#include "dcopt/core/fnv1a_hash.hpp"
+#include "dcopt/core/state_io.hpp"
 #include "dcopt/experiment/checkpoint.hpp"
 #include "dcopt/experiment/experiment_hash.hpp"
 
@@ -165,6 +167,60 @@ TEST(CheckpointFormat, InconsistentBodiesAreRejected) {
   c = sample();
   c.running.round = 0;
   EXPECT_THROW(decode_checkpoint(encode_checkpoint(c), "f"), DataError);
+}
+
+// A checkpoint file around `body`, with the right envelope and checksum (as encode_checkpoint
+// writes it), so that a test can hand the loader a body no writer produces.
+std::vector<std::uint8_t> wrap_body(const std::string& body) {
+  StateWriter w;
+  w.u64("format_version", kCheckpointFormatVersion);
+  w.text("dcopt_version", DCOPT_VERSION);
+  w.text("body", body);
+  const std::string magic = "dcopt-checkpoint";
+  std::vector<std::uint8_t> out(magic.begin(), magic.end());
+  out.insert(out.end(), w.bytes().begin(), w.bytes().end());
+  StateWriter trailer;
+  trailer.u64("fnv1a64", fnv1a64(out));
+  out.insert(out.end(), trailer.bytes().begin(), trailer.bytes().end());
+  return out;
+}
+
+std::string body_of(const std::vector<std::uint8_t>& file) {
+  StateReader r(std::span<const std::uint8_t>(file).subspan(16), "f");
+  r.u64("format_version");
+  r.text("dcopt_version");
+  return r.text("body", file.size());
+}
+
+// Found by fuzz/checkpoint_fuzz.cpp: the loader put constants and parameters into a map as it
+// read them, so a repeated name silently kept one value and an out-of-order list loaded as if
+// sorted; a body the writer cannot produce must be rejected.
+TEST(CheckpointFormat, RepeatedOrUnsortedNamesAreRejected) {
+  Checkpoint c = sample();
+  c.problem_constants = {{"kappa_x", 1.0}, {"kappa_y", 2.0}};
+  c.finished[0].parameters = {{"gamma", 0.5}, {"omega", 2.0}};
+  const std::string good = body_of(encode_checkpoint(c));
+  EXPECT_NO_THROW(decode_checkpoint(wrap_body(good), "f"));  // the helper is faithful
+  auto renamed = [&](const std::string& from, const std::string& to) {
+    std::string b = good;
+    const auto at = b.find(from);
+    EXPECT_NE(at, std::string::npos) << from;
+    b.replace(at, from.size(), to);
+    return wrap_body(b);
+  };
+  for (const auto& [from, to] :
+       std::vector<std::pair<std::string, std::string>>{{"kappa_y", "kappa_x"},
+                                                        {"kappa_y", "kappa_a"},
+                                                        {"omega", "gamma"},
+                                                        {"omega", "alpha"}}) {
+    try {
+      decode_checkpoint(renamed(from, to), "the/file");
+      ADD_FAILURE() << from << " -> " << to << " was accepted";
+    } catch (const DataError& e) {
+      EXPECT_NE(std::string(e.what()).find("repeated or out of order"), std::string::npos)
+          << e.what();
+    }
+  }
 }
 
 }  // namespace

@@ -106,9 +106,11 @@ class Int8 final : public CodecOf<Int8> {
     step.resize(nblocks);
     for (std::size_t b = 0; b < nblocks; ++b) {
       float f = r.read_f32("block scale");
-      if (!(f >= 0.0f && f <= FLT_MAX)) {
+      // The encoder writes 0 or a normal fp32 (block_scale); a subnormal, negative, infinite or
+      // NaN scale is no message of this codec.
+      if (!(f == 0.0f || (f >= FLT_MIN && f <= FLT_MAX))) {
         throw DecodeError("malformed int8 message: block " + std::to_string(b) + " scale " +
-                          std::to_string(f) + " is not a finite non-negative number");
+                          std::to_string(f) + " is not 0 or a normal non-negative fp32");
       }
       step[b] = static_cast<double>(f) / 127.0;
     }

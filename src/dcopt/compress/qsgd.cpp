@@ -49,12 +49,18 @@ class Qsgd final : public CodecOf<Qsgd> {
     if (norm > 0.0) {
       const double s_double = static_cast<double>(s_);
       const double s_over_norm = s_double / norm;
+      // A norm below s * 2^-1024 (a subnormal fp64 norm) makes s / norm overflow, and
+      // 0 * inf is NaN; then |x_j| / norm (<= 1) is scaled instead. Only that case takes the
+      // second form, so every other input keeps its bits.
+      const bool tiny_norm = !std::isfinite(s_over_norm);
       std::size_t last = 0;  // position after the previous non-zero
       for (std::size_t j = 0; j < d; ++j) {
         const double xj = x[j];
         // s |x_j| / norm <= s in exact arithmetic; the clamp only undoes a rounding of the
         // product above s, which would otherwise allow the level s + 1.
-        const double t = std::min(std::fabs(xj) * s_over_norm, s_double);
+        const double scaled =
+            tiny_norm ? std::fabs(xj) / norm * s_double : std::fabs(xj) * s_over_norm;
+        const double t = std::min(scaled, s_double);
         const double fl = std::floor(t);
         const auto level = static_cast<std::uint64_t>(fl) + (bernoulli_exact(rng, t - fl) ? 1 : 0);
         const std::uint64_t sign = std::signbit(xj) ? 1 : 0;

@@ -146,7 +146,13 @@ Checkpoint read_body(std::span<const std::uint8_t> body, const std::string& file
   const std::size_t constants = bounded(r, "constant_count", size, 8, file);
   for (std::size_t i = 0; i < constants; ++i) {
     std::string name = r.text("constant.name");
-    c.problem_constants[name] = r.f64("constant.value");
+    // The writer lists a map, so names are unique and increasing; anything else would be
+    // silently merged (a repeated name keeping one of its values) instead of rejected.
+    if (!c.problem_constants.empty() && name <= c.problem_constants.rbegin()->first) {
+      throw bad("problem constant '" + name.substr(0, 64) + "' repeated or out of order");
+    }
+    c.problem_constants.emplace_hint(c.problem_constants.end(), std::move(name),
+                                     r.f64("constant.value"));
   }
 
   std::array<double, 4> cost{};
@@ -176,7 +182,11 @@ Checkpoint read_body(std::span<const std::uint8_t> body, const std::string& file
     const std::size_t params = bounded(r, "result.parameter_count", size, 8, file);
     for (std::size_t p = 0; p < params; ++p) {
       std::string name = r.text("parameter.name");
-      m.parameters[name] = r.f64("parameter.value");
+      if (!m.parameters.empty() && name <= m.parameters.rbegin()->first) {
+        throw bad("parameter '" + name.substr(0, 64) + "' of finished method " + std::to_string(i) +
+                  " repeated or out of order");
+      }
+      m.parameters.emplace_hint(m.parameters.end(), std::move(name), r.f64("parameter.value"));
     }
     c.finished.push_back(std::move(m));
   }

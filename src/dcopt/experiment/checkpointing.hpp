@@ -25,7 +25,13 @@ struct CheckpointOptions {
   /// A checkpoint directory to continue from (empty: a fresh run).
   std::filesystem::path resume;
 
+  /// Stop requests (core/stop_request.hpp) are polled every round; one ends the run after the
+  /// current round with a checkpoint of it in `dir` (which must then be set).
+  bool on_stop = false;
+
   bool writes() const { return !dir.empty() && (every > 0 || halt_after > 0); }
+  /// rank 0 keeps what a checkpoint needs (rows, finished results) during the run.
+  bool may_write() const { return !dir.empty() && (writes() || on_stop); }
   /// A checkpoint follows round k (k >= 1) of a method that has not stopped.
   bool due(std::uint64_t k) const {
     return writes() && ((every > 0 && k % every == 0) || k == halt_after);

@@ -29,7 +29,17 @@ struct MetricRow {
 };
 
 /// How a method's run ended.
-enum class RunStatus { converged, max_rounds, max_bits, wall_budget, diverged };
+/// interrupted: a stop request (SIGINT/SIGTERM) ended the run after the method's last round;
+/// not_started: the run was interrupted before this method began (it has no rows).
+enum class RunStatus {
+  converged,
+  max_rounds,
+  max_bits,
+  wall_budget,
+  diverged,
+  interrupted,
+  not_started
+};
 const char* to_string(RunStatus s);
 
 struct MethodResult {
@@ -64,6 +74,11 @@ struct RunResult {
   std::string problem;  ///< ProblemSource::describe()
   std::vector<MethodResult> methods;
   std::optional<HaltPoint> halted;  ///< set if the run ended at a halt, not at its end
+  /// Set if a stop request (core/stop_request.hpp) ended the run after this round of this
+  /// method: that method's status is `interrupted`, the later ones' `not_started`, and a
+  /// checkpoint of that round was written (CheckpointOptions::on_stop).
+  std::optional<HaltPoint> interrupted;
+  int stop_signal = 0;  ///< the signal that asked for the stop (with `interrupted`)
 };
 
 }  // namespace dcopt

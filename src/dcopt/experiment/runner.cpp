@@ -1,12 +1,15 @@
 #include "dcopt/experiment/runner.hpp"
 
+#include <algorithm>
 #include <array>
 #include <bit>
 #include <cmath>
+#include <csignal>
 #include <optional>
 
 #include "dcopt/compress/registry.hpp"
 #include "dcopt/core/error.hpp"
+#include "dcopt/core/stop_request.hpp"
 #include "dcopt/core/timer.hpp"
 #include "dcopt/core/vec.hpp"
 #include "dcopt/experiment/checkpoint_file.hpp"
@@ -21,6 +24,8 @@ const char* to_string(RunStatus s) {
     case RunStatus::max_bits: return "max_bits";
     case RunStatus::wall_budget: return "wall_budget";
     case RunStatus::diverged: return "diverged";
+    case RunStatus::interrupted: return "interrupted";
+    case RunStatus::not_started: return "not_started";
   }
   return "?";
 }
@@ -84,9 +89,12 @@ class MethodRun {
         result_(result),
         state_(state) {}
 
+  enum class Outcome { finished, halted, interrupted };
+
   /// Runs the method to its end, from round 0 or, with `resume`, from the round after the
-  /// checkpoint's. Returns false if the run halts here (CheckpointOptions::halt_after).
-  bool run(const Checkpoint* resume) {
+  /// checkpoint's. `halted`: CheckpointOptions::halt_after was reached; `interrupted`: a stop
+  /// request ended it after round interrupted_round() (a checkpoint of that round written).
+  Outcome run(const Checkpoint* resume) {
     const MethodConfig& m = cfg_.methods[index_];
     if (observer_) observer_->on_method_start(index_);
     std::unique_ptr<Method> method = build_method(instance_, m);
@@ -103,7 +111,7 @@ class MethodRun {
       init_cost_ = method->init(ctx_);
       init_elapsed_ = watch_.seconds();
       transport_sent_ = meter.total().bytes_sent - sent_before;
-      if (evaluate(*method, 0)) return true;
+      if (evaluate(*method, 0)) return Outcome::finished;
     }
 
     const std::uint64_t max_rounds = cfg_.stop.max_rounds;
@@ -114,16 +122,32 @@ class MethodRun {
       cost_ += method->step(ctx_, k);
       transport_sent_ += meter.total().bytes_sent - before;
       if (observer_) observer_->on_round(k, static_cast<double>(cost_.bits_up));
-      if (k % every == 0 || k == max_rounds || bit_budget_spent()) {
-        if (evaluate(*method, k)) return true;
+      const bool spent = bit_budget_spent();
+      bool evaluated = false;
+      if (k % every == 0 || k == max_rounds || spent) {
+        if (evaluate(*method, k)) return Outcome::finished;
+        evaluated = true;
       }
-      if (checkpoints.due(k)) {
+      const bool checkpointed = checkpoints.due(k);
+      if (checkpointed) {
         checkpoint(*method, k);
-        if (checkpoints.halts(k)) return false;
+        if (checkpoints.halts(k)) return Outcome::halted;
+      }
+      if (checkpoints.on_stop && k >= next_poll_ && stop_agreed(k)) {
+        // The round's metrics (unless just evaluated) as the method's final row, then a
+        // checkpoint of this round, from which --resume continues as if nothing happened.
+        if (!evaluated) evaluate(*method, k, /*stopping=*/true);
+        if (!checkpointed) checkpoint(*method, k);
+        finish(RunStatus::interrupted, k);
+        stopped_at_ = k;
+        return Outcome::interrupted;
       }
     }
-    return true;
+    return Outcome::finished;
   }
+
+  std::uint64_t interrupted_round() const { return stopped_at_; }
+  int agreed_signal() const { return agreed_signal_; }
 
  private:
   // Rank 0's seconds in init and rounds; evaluations and checkpoints are excluded.
@@ -180,8 +204,39 @@ class MethodRun {
     return bits / static_cast<double>(ctx_.size()) >= *cfg_.stop.max_bits_per_worker;
   }
 
-  // Evaluates and logs the metrics at round k; returns true if the method must stop.
-  bool evaluate(const Method& method, std::uint64_t k) {
+  // Collective, at the rounds due for a poll (k >= next_poll_): whether any worker has seen a
+  // stop request, so that every worker stops after the same round. One 24-byte allreduce (not
+  // method traffic) that also carries rank 0's clock, from which every worker computes the same
+  // next poll: about kStopPollSeconds of rounds later (at most twice the last interval), so that
+  // polling costs nothing measurable on rounds of microseconds and a stop still comes within
+  // milliseconds. The agreed signal is SIGINT if every worker that saw one saw SIGINT, else
+  // SIGTERM.
+  bool stop_agreed(std::uint64_t k) {
+    static constexpr double kStopPollSeconds = 0.01;
+    const int mine = stop_signal();
+    double v[3] = {mine != 0 ? 1.0 : 0.0, static_cast<double>(mine),
+                   ctx_.rank() == 0 ? elapsed() : 0.0};
+    ctx_.comm.allreduce_sum(std::span<double>(v, 3));
+    if (v[0] > 0.0) {
+      agreed_signal_ = v[1] == v[0] * SIGINT ? SIGINT : SIGTERM;
+      return true;
+    }
+    if (polled_round_ > 0 && k > polled_round_) {
+      const double per_round = (v[2] - polled_elapsed_) / static_cast<double>(k - polled_round_);
+      const double want = per_round > 0 ? kStopPollSeconds / per_round : 2.0 * poll_every_;
+      poll_every_ = static_cast<std::uint64_t>(std::clamp(want, 1.0, 2.0 * poll_every_));
+    }
+    polled_round_ = k;
+    polled_elapsed_ = v[2];
+    next_poll_ = k + poll_every_;
+    return false;
+  }
+
+  // Evaluates and logs the metrics at round k; returns true if the method must stop. With
+  // `stopping` (a stop request after a round that was not due for evaluation) the row is
+  // reported but kept out of the checkpoint (a resumed run's metrics.csv is that of an
+  // uninterrupted run) and no stopping rule is applied (the resumed run applies them).
+  bool evaluate(const Method& method, std::uint64_t k, bool stopping = false) {
     const double elapsed = this->elapsed();
     Stopwatch eval_watch;
     std::array<double, kSumCount> s{};
@@ -207,7 +262,7 @@ class MethodRun {
     row_.cost = totals(s, kBitsUp, inv_n);
     row_.wall_s = s[kElapsed];
     if (observer_) observer_->on_row(row_);
-    if (state_.keeps_snapshot) state_.snapshot.rows.push_back(row_);
+    if (state_.keeps_snapshot && !stopping) state_.snapshot.rows.push_back(row_);
 
     const double primary = row_.metrics[0];
     if (k == 0) initial_ = primary;
@@ -232,9 +287,17 @@ class MethodRun {
     const double eval_s = eval_watch.seconds();
     eval_seconds_ += eval_s;
     paused_ += eval_s;
-    if (!status) return false;
+    last_sums_ = s;
+    if (!status || stopping) return false;
+    finish(*status, k);
+    return true;
+  }
 
-    result_.status = *status;
+  // Ends the method with `status` after round k, from the last evaluation's sums and row.
+  void finish(RunStatus status, std::uint64_t k) {
+    const std::array<double, kSumCount>& s = last_sums_;
+    const double inv_n = 1.0 / static_cast<double>(ctx_.size());
+    result_.status = status;
     result_.rounds = k;
     result_.final_row = row_;
     result_.init_cost = totals(s, kInitBitsUp, inv_n);
@@ -243,7 +306,6 @@ class MethodRun {
     result_.eval_wall_s = eval_seconds_;
     result_.transport_bytes_sent = s[kTransportBytes] * inv_n;
     if (observer_) observer_->on_method_end(result_);
-    return true;
   }
 
   WorkerContext& ctx_;
@@ -261,6 +323,13 @@ class MethodRun {
   double elapsed_before_ = 0, paused_ = 0;
   std::uint64_t transport_sent_ = 0;
   MetricRow row_;
+  std::array<double, kSumCount> last_sums_{};  ///< of the last evaluation (allreduced)
+  std::uint64_t stopped_at_ = 0;
+  int agreed_signal_ = 0;
+  // Stop polls (stop_agreed): the next round due, the interval, and the last poll's round and
+  // rank 0 clock (identical on every worker: they come from the poll's allreduce).
+  std::uint64_t next_poll_ = 0, poll_every_ = 1, polled_round_ = 0;
+  double polled_elapsed_ = 0;
 };
 
 bool same_bits(double a, double b) {
@@ -343,7 +412,7 @@ RunResult run_experiment(WorkerContext& ctx, const ExperimentConfig& config,
     }
   }
 
-  RunState state{checkpoints, {}, ctx.rank() == 0 && checkpoints.writes()};
+  RunState state{checkpoints, {}, ctx.rank() == 0 && checkpoints.may_write()};
   if (state.keeps_snapshot) {
     Checkpoint& c = state.snapshot;
     c.config_hash = experiment_hash(config);
@@ -359,9 +428,18 @@ RunResult run_experiment(WorkerContext& ctx, const ExperimentConfig& config,
   }
   for (std::size_t i = first; i < config.methods.size(); ++i) {
     MethodRun run(ctx, config, *instance, observer, i, result.methods[i], state);
-    if (!run.run(resume && i == first ? &*resume : nullptr)) {
+    const MethodRun::Outcome outcome = run.run(resume && i == first ? &*resume : nullptr);
+    if (outcome == MethodRun::Outcome::halted) {
       result.halted = HaltPoint{i, checkpoints.halt_after};
       if (observer) observer->on_halt(*result.halted);
+      return result;
+    }
+    if (outcome == MethodRun::Outcome::interrupted) {
+      result.interrupted = HaltPoint{i, run.interrupted_round()};
+      result.stop_signal = run.agreed_signal();
+      for (std::size_t j = i + 1; j < config.methods.size(); ++j) {
+        result.methods[j].status = RunStatus::not_started;
+      }
       return result;
     }
     if (state.keeps_snapshot) state.snapshot.finished.push_back(result.methods[i]);
