@@ -9,6 +9,7 @@
 #include "dcopt/comm/mpi_comm.hpp"
 #include "dcopt/comm/thread_comm.hpp"
 #include "dcopt/core/error.hpp"
+#include "dcopt/core/stop_request.hpp"
 #include "dcopt/experiment/checkpoint_file.hpp"
 #include "dcopt/experiment/checkpointing.hpp"
 #include "dcopt/train/torch_threads.hpp"
@@ -60,7 +61,19 @@ void finish(const train::TrainResult& r, train::TrainOutputs& outputs, const Che
     return;
   }
   report(r, out, outputs.finish(r, backend));
+  if (r.status == "interrupted") {
+    std::printf(
+        "interrupted after step %llu (signal %d); results so far in %s, checkpoint %s\n"
+        "resume with --resume %s (same config and --set values)\n",
+        static_cast<unsigned long long>(r.steps), r.stop_signal, out.string().c_str(),
+        checkpoint_file(ck.dir).string().c_str(), ck.dir.string().c_str());
+    return;
+  }
   if (ck.writes()) remove_checkpoint(ck.dir);
+}
+
+int exit_code(const train::TrainResult& r) {
+  return r.status == "interrupted" ? stop_exit_code(r.stop_signal) : 0;
 }
 
 int run_threads_backend(const train::TrainConfig& cfg, const train::TrainData& data,
@@ -73,7 +86,7 @@ int run_threads_backend(const train::TrainConfig& cfg, const train::TrainData& d
     if (comm.rank() == 0) result = std::move(r);
   });
   finish(result, outputs, ck, out, "threads");
-  return 0;
+  return exit_code(result);
 }
 
 int run_mpi_backend(const train::TrainConfig& cfg, const train::TrainData& data,
@@ -91,7 +104,7 @@ int run_mpi_backend(const train::TrainConfig& cfg, const train::TrainData& data,
     train::TrainResult r = train::train_worker(comm, cfg, data, outputs.get(), ck);
     if (root) finish(r, *outputs, ck, out, "mpi");
     comm.barrier();
-    return 0;
+    return exit_code(r);
   } catch (const InvalidArgument&) {
     throw;  // deterministic: every rank fails the same way
   } catch (const DataError&) {
@@ -107,8 +120,13 @@ int run(const Options& o) {
   const train::TrainConfig cfg = train::load_train_config(o.config, o.overrides);
   const std::filesystem::path out =
       o.out.empty() ? std::filesystem::path("runs") / cfg.name : std::filesystem::path(o.out);
-  const CheckpointOptions ck =
+  CheckpointOptions ck =
       checkpoint_options(o.checkpoint_every, o.halt_after, o.checkpoint_dir, o.resume, out);
+  // SIGINT/SIGTERM end the run after the current step with the results so far and a checkpoint
+  // (the default directory unless --checkpoint-dir chose one).
+  ck.on_stop = true;
+  if (ck.dir.empty()) ck.dir = default_checkpoint_dir(out);
+  install_stop_handlers();
   train::configure_torch_threads(cfg.loop.threads);
   if (o.backend == "mpi") {
     MpiSession session;

@@ -149,3 +149,42 @@ TEST(TrainCommand, CheckpointOfAnotherConfigOrDamagedIsRejected) {
 
 }  // namespace
 }  // namespace dcopt::train
+
+namespace dcopt::train {
+namespace {
+
+// SIGINT during `dcopt train`: the run stops after the current step with metrics.csv and
+// summary.json so far (status interrupted) and a checkpoint of that step, exits 130, and
+// --resume then gives the uninterrupted run's metrics.
+TEST(TrainCommand, SigintKeepsResultsAndResumesToTheUninterruptedRun) {
+  Scratch s("sigint");
+  // About 2000 steps of the small MLP: seconds, so that the signal lands mid-run.
+  const std::string cfg = s.write("run.toml", testing::base_config());
+  const std::string sets =
+      " --quiet --set train.steps=2000 --set train.eval_every=500 --set output.plots=false";
+  const auto whole = run_command(dcopt() + cfg + sets + " --out " + s.path("whole"));
+  ASSERT_EQ(whole.exit_code, 0) << whole.err;
+  // Started in the background; signalled once its first periodic checkpoint exists.
+  const std::string ready = s.path("ck/checkpoint.bin");
+  const std::string script = dcopt() + cfg + sets + " --checkpoint-every 100 --checkpoint-dir " +
+                             s.path("ck") + " --out " + s.path("part") +
+                             " & pid=$!; i=0; while [ ! -e " + ready +
+                             " ] && [ $i -lt 6000 ]; do sleep 0.01; i=$((i+1)); done; "
+                             "kill -INT $pid; wait $pid; echo \"status $?\"";
+  const auto r = run_command("sh -c '" + script + "'");
+  if (r.out.find("status 0") != std::string::npos) {
+    GTEST_FAIL() << "the run finished before the signal arrived; make it longer\n" << r.out;
+  }
+  ASSERT_NE(r.out.find("status 130"), std::string::npos) << r.out << r.err;
+  const std::string summary = slurp(s.path("part/summary.json"));
+  EXPECT_NE(summary.find("\"status\": \"interrupted\""), std::string::npos) << summary;
+  ASSERT_TRUE(fs::exists(ready));
+  const auto rest = run_command(dcopt() + cfg + sets + " --resume " + s.path("ck") + " --out " +
+                                s.path("resumed"));
+  ASSERT_EQ(rest.exit_code, 0) << rest.err;
+  EXPECT_EQ(metrics_without_wall(s.path("whole/metrics.csv")),
+            metrics_without_wall(s.path("resumed/metrics.csv")));
+}
+
+}  // namespace
+}  // namespace dcopt::train

@@ -1,6 +1,7 @@
 #include "dcopt/train/trainer.hpp"
 
 #include <cmath>
+#include <csignal>
 #include <cstring>
 #include <limits>
 
@@ -9,6 +10,7 @@
 #include "dcopt/compress/powersgd.hpp"
 #include "dcopt/core/error.hpp"
 #include "dcopt/core/state_io.hpp"
+#include "dcopt/core/stop_request.hpp"
 #include "dcopt/core/timer.hpp"
 #include "dcopt/core/vec.hpp"
 #include "dcopt/data/batch_loader.hpp"
@@ -157,9 +159,19 @@ class Worker {
       }
       const bool finite =
           (t.batches == 0 || std::isfinite(last)) && std::isfinite(last_grad_norm_sq_);
-      if (!agree_all(finite)) {
+      const Agreement a = agree(finite);
+      if (a.diverged) {
         result.status = "diverged";
         log_row(result, k);
+        break;
+      }
+      if (a.stop_signal != 0 && ck_.on_stop) {
+        // The checkpoint holds the rows of an uninterrupted run; the row of this step is the
+        // interrupted output's last row only. --resume then continues as if nothing happened.
+        if (!ck_.dir.empty()) write_checkpoint(result);
+        if (k % eval_every_ != 0 && k != total_) log_row(result, k);
+        result.status = "interrupted";
+        result.stop_signal = a.stop_signal;
         break;
       }
       if (k % eval_every_ == 0 || k == total_) log_row(result, k);
@@ -201,10 +213,21 @@ class Worker {
     return w.seconds();
   }
 
-  bool agree_all(bool mine) {
-    double v = mine ? 0.0 : 1.0;
-    ctx_.comm.allreduce_sum(std::span<double>(&v, 1));
-    return v == 0.0;
+  struct Agreement {
+    bool diverged = false;
+    int stop_signal = 0;  ///< SIGINT or SIGTERM if any worker's process was asked to stop
+  };
+
+  // One small collective per step: did any worker see a non-finite loss or estimate, and did a
+  // stop request (core/stop_request.hpp) reach any of them. Every worker gets the same answer.
+  Agreement agree(bool finite) {
+    const int sig = stop_signal();
+    double v[3] = {finite ? 0.0 : 1.0, sig != 0 ? 1.0 : 0.0, static_cast<double>(sig)};
+    ctx_.comm.allreduce_sum(std::span<double>(v, 3));
+    Agreement a;
+    a.diverged = v[0] > 0.0;
+    if (v[1] > 0.0) a.stop_signal = v[2] == v[1] * SIGINT ? SIGINT : SIGTERM;
+    return a;
   }
 
   void log_row(TrainResult& result, std::uint64_t k) {

@@ -83,7 +83,10 @@ struct TensorTraffic {
 
 struct TrainResult {
   TrainHeader header;
-  std::string status;  ///< "finished", "diverged" (a non-finite loss or estimate), "halted"
+  /// "finished", "diverged" (a non-finite loss or estimate), "halted" (--halt-after), or
+  /// "interrupted" (SIGINT/SIGTERM with ck.on_stop: a checkpoint of the step was written)
+  std::string status;
+  int stop_signal = 0;  ///< the signal of an interrupted run
   std::uint64_t steps = 0;
   std::vector<TrainRow> rows;
   StepSplit split;
