@@ -27,6 +27,7 @@
 #include "dcopt/train/model_catalog.hpp"
 #include "dcopt/train/network_oracle.hpp"
 #include "dcopt/train/parameter_init.hpp"
+#include "dcopt/train/torch_threads.hpp"
 #include "dcopt/train/train_checkpoint.hpp"
 
 namespace dcopt::train {
@@ -429,6 +430,9 @@ TrainResult train_worker(Communicator& comm, const TrainConfig& cfg, const Train
     throw InvalidArgument(cfg.source + ": workers = " + std::to_string(cfg.workers) + " but " +
                           std::to_string(comm.size()) + " workers were started");
   }
+  // OpenMP's thread count is a per-thread setting: a worker thread of the threads backend does
+  // not inherit the main thread's, and its oneDNN convolutions would run on every core.
+  configure_torch_threads(cfg.loop.threads);
   Worker w(comm, cfg, data, observer, ck);
   return w.run();
 }
