@@ -158,10 +158,10 @@ namespace {
 // --resume then gives the uninterrupted run's metrics.
 TEST(TrainCommand, SigintKeepsResultsAndResumesToTheUninterruptedRun) {
   Scratch s("sigint");
-  // About 2000 steps of the small MLP: seconds, so that the signal lands mid-run.
+  // 1200 steps of the small MLP (a few seconds), so that the signal lands mid-run.
   const std::string cfg = s.write("run.toml", testing::base_config());
   const std::string sets =
-      " --quiet --set train.steps=2000 --set train.eval_every=500 --set output.plots=false";
+      " --quiet --set train.steps=1200 --set train.eval_every=300 --set output.plots=false";
   const auto whole = run_command(dcopt() + cfg + sets + " --out " + s.path("whole"));
   ASSERT_EQ(whole.exit_code, 0) << whole.err;
   // Started in the background; signalled once its first periodic checkpoint exists.

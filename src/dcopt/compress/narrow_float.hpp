@@ -40,6 +40,15 @@ struct NarrowFloat {
   /// Unit roundoff for normal numbers: 2^-(M+1).
   static constexpr double unit_roundoff = 1.0 / static_cast<double>(std::uint64_t{2} << kMantBits);
   static constexpr std::uint16_t exp_mask = ((1u << kExpBits) - 1) << kMantBits;
+  /// 2^k as a double, built from its bits (constexpr, unlike std::ldexp); -1022 <= k <= 1023.
+  static constexpr double pow2(int k) {
+    return std::bit_cast<double>(static_cast<std::uint64_t>(1023 + k) << 52);
+  }
+  /// The subnormal spacing 2^(1-bias-M) and its inverse. Multiplying by them is exact here (the
+  /// products are normal doubles), so it gives the bits std::ldexp gives, without a libm call
+  /// per entry (fp16 gradients have many zeros and tiny values).
+  static constexpr double subnormal_unit = pow2(1 - bias - static_cast<int>(kMantBits));
+  static constexpr double inv_subnormal_unit = pow2(bias - 1 + static_cast<int>(kMantBits));
 
   /// Whether |x| (finite or not) is encodable.
   static bool in_range(double x) {
@@ -61,8 +70,7 @@ struct NarrowFloat {
     // Subnormal range: count units of the subnormal spacing 2^(1-bias-M); the scaling is exact
     // and nearbyint rounds ties to even in the default rounding mode. 2^M (the smallest normal)
     // comes out with the right bit pattern.
-    const double units = std::nearbyint(
-        std::ldexp(std::bit_cast<double>(a), bias - 1 + static_cast<int>(kMantBits)));
+    const double units = std::nearbyint(std::bit_cast<double>(a) * inv_subnormal_unit);
     return sign | static_cast<std::uint16_t>(units);
   }
 
@@ -75,7 +83,7 @@ struct NarrowFloat {
     const std::uint64_t m = h & ((1u << kMantBits) - 1);
     const std::uint64_t sign = static_cast<std::uint64_t>(h >> 15) << 63;
     if (e == 0) {
-      double v = std::ldexp(static_cast<double>(m), 1 - bias - static_cast<int>(kMantBits));
+      const double v = static_cast<double>(m) * subnormal_unit;
       return sign ? -v : v;
     }
     return std::bit_cast<double>(sign | ((e - bias + 1023) << 52) | (m << shift));
