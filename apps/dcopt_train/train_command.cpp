@@ -3,6 +3,7 @@
 #include <mpi.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <limits>
 #include <memory>
 
@@ -129,6 +130,11 @@ int run(const Options& o) {
   install_stop_handlers();
   train::configure_torch_threads(cfg.loop.threads);
   if (o.backend == "mpi") {
+    // A rank that waits in a collective yields its core instead of busy-polling (OpenMPI reads
+    // this before MPI_Init; an explicit --mca mpi_yield_when_idle or environment value wins).
+    // On a machine with fewer cores than ranks the waiting rank otherwise takes the core from
+    // the one still computing (docs/PERFORMANCE.md §5).
+    setenv("OMPI_MCA_mpi_yield_when_idle", "1", /*overwrite=*/0);
     MpiSession session;
     const train::TrainData data = train::load_train_data(cfg);
     return run_mpi_backend(cfg, data, out, o.quiet, ck);
