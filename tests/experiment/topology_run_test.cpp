@@ -190,6 +190,56 @@ INSTANTIATE_TEST_SUITE_P(EveryMethod, TopologyRun, ::testing::Values(kMinimizati
                            return std::string(info.index == 0 ? "Minimization" : "Vi");
                          });
 
+// The non-server ranks do not maintain the server's state (MARINA's g on the server, the
+// server codec's input): a checkpoint under the server topology still resumes to the numbers of
+// the uninterrupted run, and refuses a resume under the other topology.
+TEST(TopologyCheckpoint, AServerTopologyRunResumesToTheSameNumbers) {
+  const fs::path dir = fs::temp_directory_path() / "dcopt_topology_resume";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  std::ofstream(dir / "m.toml") << R"(
+seed = 4
+workers = 3
+topology = "server"
+[problem]
+kind = "quadratic"
+dim = 9
+rows = 12
+[stop]
+max_rounds = 30
+eval_every = 2
+[[method]]
+name = "marina"
+codec = "randk:k=2"
+p = 0.2
+server_codec = "natural"
+[output]
+plots = false
+)";
+  const std::string base = dcopt_binary() + " run " + (dir / "m.toml").string() + " --quiet ";
+  const std::string ck = (dir / "ck").string();
+  auto whole = run_command(base + "--out " + (dir / "whole").string());
+  ASSERT_EQ(whole.exit_code, 0) << whole.err;
+  auto halted = run_command(base + "--out " + (dir / "resumed").string() + " --checkpoint-dir " +
+                            ck + " --halt-after 13");
+  ASSERT_EQ(halted.exit_code, 0) << halted.err;
+  auto other = run_command(base + "--out " + (dir / "other").string() + " --resume " + ck +
+                           " --set topology=allgather");
+  EXPECT_EQ(other.exit_code, 2) << other.err;
+  EXPECT_NE(other.err.find("config hash"), std::string::npos) << other.err;
+  auto resumed = run_command(base + "--out " + (dir / "resumed").string() + " --resume " + ck);
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+  auto strip = [](const fs::path& out) {
+    std::stringstream ss(slurp((out / "metrics.csv").string()));
+    std::string all;
+    for (std::string l; std::getline(ss, l);) all += l.substr(0, l.rfind(',')) + "\n";
+    return all;
+  };
+  EXPECT_GT(strip(dir / "whole").size(), 500u);
+  EXPECT_EQ(strip(dir / "whole"), strip(dir / "resumed"));
+  fs::remove_all(dir);
+}
+
 TEST(TopologyConfig, AnUnknownTopologyIsAUsageError) {
   const fs::path dir = fs::temp_directory_path() / "dcopt_topology_bad";
   fs::create_directories(dir);
