@@ -171,6 +171,9 @@ TEST_P(TopologyRun, ServerTopologyGivesTheSameMetricsOnThreadsAndMpi) {
   const auto ja = nlohmann::json::parse(slurp((a / "summary.json").string()));
   const auto js = nlohmann::json::parse(slurp((s / "summary.json").string()));
   const auto jm = nlohmann::json::parse(slurp((m / "summary.json").string()));
+  EXPECT_EQ(ja["topology"], "allgather");
+  EXPECT_EQ(js["topology"], "server");
+  EXPECT_EQ(jm["topology"], "server");
   ASSERT_EQ(ja["methods"].size(), js["methods"].size());
   for (std::size_t i = 0; i < ja["methods"].size(); ++i) {
     const auto& ma_i = ja["methods"][i];
