@@ -165,30 +165,34 @@ TEST(StatefulAveragingEstimator, SaveLoadMidRunContinuesBitForBit) {
 TEST(StatefulAveragingEstimator, ErrorFeedbackWithTopKAgreesWithEfEstimator) {
   // A phase codec that is not the identity goes through the gather path; the result is the
   // existing EF estimator's, round after round (identity fp32 server: the broadcast is exact).
-  constexpr int n = 3;
-  const std::size_t d = 24;
-  bool same = true;
-  std::mutex mu;
-  run_threads(n, [&](Communicator& comm) {
-    WorkerContext ctx{comm, 5};
-    const CompressorPtr topk = make_compressor("topk:k=3");
-    StreamPlan s1, s2;
-    const EstimatorSetup e{d, n, 1, 1, std::nullopt};
-    StatefulAveragingEstimator<float> mine(
-        std::make_unique<ErrorFeedbackCompressor<float>>(topk, d), e, s1);
-    EfEstimator<float> ef(EfSpec{topk, make_compressor("identity"), 1.0, 1.0}, e, s2);
-    TargetOracle<float> f(d, ctx.rank());
-    std::vector<float> x(d, 0.0f);
-    for (std::uint64_t k = 1; k <= 6; ++k) {
-      f.round(k);
-      const StepCost a = mine.update(ctx, f, x, k);
-      const StepCost b = ef.update(ctx, f, x, k);
-      std::lock_guard lock(mu);
-      same = same && std::ranges::equal(mine.estimate(), ef.estimate()) && a.bits_up == b.bits_up;
-      for (std::size_t i = 0; i < d; ++i) x[i] -= 0.2f * mine.estimate()[i];
-    }
-  });
-  EXPECT_TRUE(same);
+  // Under the server topology the server decodes the messages and sends the exact average back.
+  for (Topology topology : {Topology::allgather, Topology::server}) {
+    SCOPED_TRACE(topology_name(topology));
+    constexpr int n = 3;
+    const std::size_t d = 24;
+    bool same = true;
+    std::mutex mu;
+    run_threads(n, [&](Communicator& comm) {
+      WorkerContext ctx{comm, 5, topology};
+      const CompressorPtr topk = make_compressor("topk:k=3");
+      StreamPlan s1, s2;
+      const EstimatorSetup e{d, n, 1, 1, std::nullopt};
+      StatefulAveragingEstimator<float> mine(
+          std::make_unique<ErrorFeedbackCompressor<float>>(topk, d), e, s1);
+      EfEstimator<float> ef(EfSpec{topk, make_compressor("identity"), 1.0, 1.0}, e, s2);
+      TargetOracle<float> f(d, ctx.rank());
+      std::vector<float> x(d, 0.0f);
+      for (std::uint64_t k = 1; k <= 6; ++k) {
+        f.round(k);
+        const StepCost a = mine.update(ctx, f, x, k);
+        const StepCost b = ef.update(ctx, f, x, k);
+        std::lock_guard lock(mu);
+        same = same && std::ranges::equal(mine.estimate(), ef.estimate()) && a.bits_up == b.bits_up;
+        for (std::size_t i = 0; i < d; ++i) x[i] -= 0.2f * mine.estimate()[i];
+      }
+    });
+    EXPECT_TRUE(same);
+  }
 }
 
 }  // namespace

@@ -75,6 +75,33 @@ TEST(TrainCommand, ThreadsAndMpiGiveIdenticalMetrics) {
             metrics_without_wall(s.path("mpi/metrics.csv")));
 }
 
+// topology = "server" (docs/CLUSTER.md): rank 0 gathers, aggregates and broadcasts; the numbers
+// are the allgather topology's, bit for bit, on threads and under mpirun.
+TEST(TrainCommand, ServerTopologyGivesTheSameMetricsOnThreadsAndMpi) {
+  Scratch s("topology");
+  const std::string marina =
+      s.write("marina.toml", testing::base_config() +
+                                 "method = \"marina\"\ncodec = \"randk:ratio=0.1\"\np = 0.3\n");
+  const std::string diana =
+      s.write("diana.toml", testing::base_config() + "method = \"diana\"\ncodec = \"natural\"\n");
+  for (const std::string& cfg : {marina, diana}) {
+    const std::string name = fs::path(cfg).stem().string();
+    const auto a = run_command(dcopt() + cfg + " --quiet --out " + s.path(name + "_a"));
+    ASSERT_EQ(a.exit_code, 0) << a.err;
+    const auto t =
+        run_command(dcopt() + cfg + " --quiet --set topology=server --out " + s.path(name + "_s"));
+    ASSERT_EQ(t.exit_code, 0) << t.err;
+    const auto m = run_command(
+        dcopt::testing::kMpiEnv + "mpirun -np 2 --bind-to none " + DCOPT_BINARY + " train " + cfg +
+        " --quiet --backend mpi --set topology=server --out " + s.path(name + "_m"));
+    ASSERT_EQ(m.exit_code, 0) << m.err;
+    const auto expected = metrics_without_wall(s.path(name + "_a/metrics.csv"));
+    EXPECT_EQ(expected.size(), 5u);
+    EXPECT_EQ(expected, metrics_without_wall(s.path(name + "_s/metrics.csv"))) << name;
+    EXPECT_EQ(expected, metrics_without_wall(s.path(name + "_m/metrics.csv"))) << name;
+  }
+}
+
 TEST(TrainCommand, CheckpointFromThreadsResumesUnderMpiLikeAnUninterruptedRun) {
   Scratch s("resume");
   const std::string cfg = s.write("run.toml", testing::base_config() + "method = \"ef21\"\n");

@@ -55,6 +55,37 @@ TEST(Trainer, DenseAllreduceBitsAreTheMessagesSize) {
   for (const TrainRow& row : r.rows) EXPECT_EQ(row.bits_up, per_step * row.step) << row.step;
 }
 
+TEST(Trainer, ServerTopologyChangesTheTrafficNotTheNumbers) {
+  // MARINA with RandK 10% and a dense downlink on 2 workers: under the server topology worker 1
+  // receives the server's dense message instead of worker 0's sparse one (what it sends is about
+  // the same with one peer: its message, to worker 0 or to the server).
+  configure_torch_threads(1);
+  const std::vector<std::string> o = {"communication.method=marina",
+                                      "communication.codec=randk:ratio=0.1", "communication.p=0.3"};
+  std::vector<TrainResult> results;
+  std::vector<Traffic> worker1;
+  for (const char* topology : {"allgather", "server"}) {
+    std::vector<std::string> with = o;
+    with.push_back(std::string("topology=") + topology);
+    const TrainConfig cfg = config(with);
+    const TrainData data = load_train_data(cfg);
+    TrainResult result;
+    Traffic traffic;
+    run_threads(cfg.workers, [&](Communicator& comm) {
+      TrainResult r = train_worker(comm, cfg, data, nullptr, {});
+      if (comm.rank() == 0) result = std::move(r);
+      if (comm.rank() == 1) traffic = comm.meter().total();
+    });
+    results.push_back(std::move(result));
+    worker1.push_back(traffic);
+  }
+  ASSERT_EQ(results[0].rows.size(), 4u);
+  ASSERT_EQ(results[1].rows.size(), 4u);
+  for (std::size_t i = 0; i < 4; ++i)
+    EXPECT_TRUE(same_numbers(results[0].rows[i], results[1].rows[i]));
+  EXPECT_GT(worker1[1].bytes_received, worker1[0].bytes_received);
+}
+
 TEST(Trainer, MixedEightBitSendsSmallTensorsDenseAndLargeOnesAsInt8) {
   // MLP [32] on 28x28: fc1.weight has 25088 entries, the rest are small. Policy: above 2^12
   // int8, the rest dense.

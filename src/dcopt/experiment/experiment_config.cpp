@@ -108,6 +108,7 @@ ExperimentConfig parse_experiment_config(const std::string& text, const std::str
     throw InvalidArgument(source + ": missing key 'workers' (number of workers n, 1 <= n <= 4096)");
   }
   cfg.workers = static_cast<int>(top.integer("workers", 1, 1, 4096));
+  cfg.topology = parse_topology(top.string("topology", "allgather"), source);
   top.reject_unused();
 
   const toml::table* problem = config_sub_table(root, "problem", source, true);

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "dcopt/core/settings.hpp"
+#include "dcopt/methods/topology.hpp"
 #include "dcopt/problems/problem_family.hpp"
 
 namespace dcopt {
@@ -60,6 +61,9 @@ struct ExperimentConfig {
   std::string name;
   std::uint64_t seed = 0;
   int workers = 0;
+  /// How the methods' server role is realized on the ranks (`topology`, docs/CLUSTER.md): the
+  /// same numbers either way, different traffic per rank.
+  Topology topology = Topology::allgather;
   ProblemConfig problem;
   StopConfig stop;
   std::vector<MethodConfig> methods;

@@ -359,9 +359,11 @@ std::string problem_mismatch(const Checkpoint& c, const RunResult& header,
 
 }  // namespace
 
-RunResult run_experiment(WorkerContext& ctx, const ExperimentConfig& config,
+RunResult run_experiment(WorkerContext& caller, const ExperimentConfig& config,
                          const ProblemSource& source, RunObserver* observer,
                          const CheckpointOptions& checkpoints) {
+  // The configuration says how the server role is realized.
+  WorkerContext ctx{caller.comm, caller.seed, config.topology};
   if (ctx.size() != config.workers) {
     throw InvalidArgument(config.source + ": workers = " + std::to_string(config.workers) +
                           " but the run has " + std::to_string(ctx.size()) +

@@ -45,7 +45,8 @@ class RunObserver {
 inline constexpr double kDivergenceFactor = 1e12;
 
 /// Collective over ctx.comm (every worker calls it). `observer` is used on rank 0 only and may
-/// be null. Returns the same result on every rank (metrics and counts are allreduced).
+/// be null. Returns the same result on every rank (metrics and counts are allreduced). The
+/// methods run with config.topology, whatever ctx.topology says.
 ///
 /// `checkpoints` (checkpointing.hpp): checkpoints are written after the rounds it names; with
 /// `resume`, the run continues from a checkpoint, and the observer first sees everything the

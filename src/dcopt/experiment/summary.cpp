@@ -34,6 +34,7 @@ std::string summary_json(const ExperimentConfig& config, const RunResult& result
   j["seed"] = config.seed;
   j["workers"] = config.workers;
   j["backend"] = backend;
+  j["topology"] = topology_name(config.topology);
   j["problem"] = {{"kind", config.problem.kind},
                   {"description", result.problem},
                   {"constants", numbers(result.problem_constants)}};

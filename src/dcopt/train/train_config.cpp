@@ -39,6 +39,7 @@ TrainConfig parse_train_config(const std::string& text, const std::string& sourc
   }
   cfg.seed = static_cast<std::uint64_t>(top.integer("seed", 0, 0, INT64_MAX));
   cfg.workers = static_cast<int>(top.integer("workers", 1, 1, 1024));
+  cfg.topology = parse_topology(top.string("topology", "allgather"), source);
   top.reject_unused();
 
   if (!root.get("model")) {

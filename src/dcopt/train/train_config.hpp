@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "dcopt/core/settings.hpp"
+#include "dcopt/methods/topology.hpp"
 
 namespace dcopt::train {
 
@@ -56,6 +57,8 @@ struct TrainConfig {
   std::string echo_json;  ///< the configuration as run (after --set), JSON
   std::uint64_t seed = 0;
   int workers = 1;
+  /// How the estimator's server role is realized on the ranks (`topology`, docs/CLUSTER.md).
+  Topology topology = Topology::allgather;
   Settings model{"[model]"};
   DataConfig data;
   LoopConfig loop;

@@ -78,7 +78,7 @@ class Worker {
         ck_(ck),
         timed_(comm),
         ctx_{comm, cfg.seed},
-        est_ctx_{timed_, cfg.seed},
+        est_ctx_{timed_, cfg.seed, cfg.topology},
         net_(make_network(cfg.model, data.input(), static_cast<int>(data.train.classes))),
         flat_(*net_),
         loader_(data.shards.at(static_cast<std::size_t>(comm.rank())), cfg.loop.batch, cfg.seed,

@@ -1,5 +1,6 @@
 #include "dcopt/methods/blocks/exchange.hpp"
 
+#include <cstring>
 #include <stdexcept>
 #include <string>
 
@@ -18,6 +19,22 @@ Rng codec_stream(const WorkerContext& ctx, int sender, std::uint64_t round, unsi
 }
 
 namespace {
+
+// The messages of an exchange: every rank gets all of them under allgather, the server only
+// under the server topology (`all` is then empty on the other ranks).
+void collect(WorkerContext& ctx, std::span<const std::uint8_t> sent, std::vector<Bytes>& all) {
+  if (ctx.topology == Topology::server) {
+    ctx.comm.gather(sent, kServerRank, all);
+  } else {
+    ctx.comm.allgather(sent, all);
+  }
+}
+
+// Is this average realized as a sum of dense contributions (allreduce under allgather)?
+template <class T>
+bool linear(const Compressor& codec, const BasicExchangeOptions<T>& opt) {
+  return opt.allreduce_linear && opt.weights.empty() && codec.id() == CodecId::identity;
+}
 
 // The one implementation behind Exchange::average and the free form.
 template <class T>
@@ -40,9 +57,9 @@ std::uint64_t average_into(WorkerContext& ctx, const Compressor& codec, std::spa
     codec.encode(mine, rng, msg);
     sent = msg.bytes;
   }
-  ctx.comm.allgather(sent, all);
+  collect(ctx, sent, all);
   vec::fill(avg, T{0});
-  for (int w = 0; w < n; ++w) {
+  for (int w = 0; ctx.runs_server() && w < n; ++w) {
     const Bytes& bytes = all[static_cast<std::size_t>(w)];
     const double wt = weight(w);
     // Every codec message carries a header, so "sent nothing" and "sent an empty vector" differ:
@@ -59,7 +76,7 @@ std::uint64_t average_into(WorkerContext& ctx, const Compressor& codec, std::spa
   if (!opt.my_decoded.empty()) {
     vec::fill(opt.my_decoded, T{0});
     if (me) {
-      codec.decode_add(all[static_cast<std::size_t>(ctx.rank())], opt.scale, opt.my_decoded,
+      codec.decode_add(msg.bytes, opt.scale, opt.my_decoded,
                        codec_stream(ctx, ctx.rank(), round, slot, opt.streams));
     }
   }
@@ -88,6 +105,45 @@ std::uint64_t reduce_into(WorkerContext& ctx, const Compressor& codec, std::span
   return msg.bits;
 }
 
+// The same sum as reduce_into, realized on the server: the dense messages are gathered there,
+// each decoded with its weight on its own (as each rank does before the allreduce) and the terms
+// added in rank order in T, starting from rank 0's term, as the deterministic allreduce adds
+// (communicator.hpp: ReduceMode::deterministic), so that fp32 sums are the same bits too.
+template <class T>
+std::uint64_t server_reduce_into(WorkerContext& ctx, const Compressor& codec,
+                                 std::span<const T> mine, std::span<T> avg, std::uint64_t round,
+                                 unsigned slot, const BasicExchangeOptions<T>& opt, Message& msg,
+                                 std::vector<Bytes>& all, std::vector<T>& term) {
+  Rng rng = codec_stream(ctx, ctx.rank(), round, slot, opt.streams);
+  codec.encode(mine, rng, msg);
+  collect(ctx, msg.bytes, all);
+  const double weight = 1.0 / ctx.size();
+  vec::fill(avg, T{0});
+  if (ctx.runs_server()) {
+    term.resize(avg.size());
+    for (int w = 0; w < ctx.size(); ++w) {
+      const Bytes& bytes = all[static_cast<std::size_t>(w)];
+      if (bytes.empty()) {
+        throw CommError("exchange in round " + std::to_string(round) + ": worker " +
+                        std::to_string(w) + " sent nothing but was expected to send");
+      }
+      std::span<T> out = w == 0 ? avg : std::span<T>(term);
+      vec::fill(out, T{0});
+      codec.decode_add(bytes, weight * opt.scale, out,
+                       codec_stream(ctx, w, round, slot, opt.streams));
+      if (w > 0) {
+        for (std::size_t i = 0; i < avg.size(); ++i) avg[i] += term[i];
+      }
+    }
+  }
+  if (!opt.my_decoded.empty()) {
+    vec::fill(opt.my_decoded, T{0});
+    codec.decode_add(msg.bytes, opt.scale, opt.my_decoded,
+                     codec_stream(ctx, ctx.rank(), round, slot, opt.streams));
+  }
+  return msg.bits;
+}
+
 Rng server_stream(const WorkerContext& ctx, std::uint64_t round, unsigned slot) {
   return Rng(ctx.seed, Purpose::server, 0, round * kSlotsPerRound + slot);
 }
@@ -96,22 +152,81 @@ template <class T>
 std::uint64_t broadcast_into(const WorkerContext& ctx, const Compressor& server_codec,
                              std::span<const T> aggregate, std::span<T> received,
                              std::uint64_t round, unsigned slot, Message& msg) {
-  Rng rng = server_stream(ctx, round, slot);
-  server_codec.encode(aggregate, rng, msg);
+  if (ctx.topology == Topology::allgather) {
+    // Every rank holds the aggregate: each encodes it as the server would and decodes that.
+    Rng rng = server_stream(ctx, round, slot);
+    server_codec.encode(aggregate, rng, msg);
+    server_codec.decode(msg.bytes, received, server_stream(ctx, round, slot));
+    return msg.bits;
+  }
+  // The server sends its message and, in one trailing byte, how many bits of the message's
+  // last byte are padding, so that every worker knows the exact downlink size.
+  if (ctx.rank() == kServerRank) {
+    Rng rng = server_stream(ctx, round, slot);
+    server_codec.encode(aggregate, rng, msg);
+    const std::uint64_t padding = msg.bytes.size() * 8 - msg.bits;
+    if (msg.bits > msg.bytes.size() * 8 || padding > 7) {
+      throw std::logic_error("Exchange::broadcast: a message of " + std::to_string(msg.bits) +
+                             " bits in " + std::to_string(msg.bytes.size()) + " bytes");
+    }
+    msg.bytes.push_back(static_cast<std::uint8_t>(padding));
+  }
+  ctx.comm.broadcast(msg.bytes, kServerRank);
+  if (msg.bytes.empty() || msg.bytes.back() > 7) {
+    throw CommError("broadcast in round " + std::to_string(round) +
+                    ": the server's message has no valid padding byte");
+  }
+  const std::uint64_t padding = msg.bytes.back();
+  msg.bytes.pop_back();
+  const std::uint64_t bits = msg.bytes.size() * 8 - padding;
   server_codec.decode(msg.bytes, received, server_stream(ctx, round, slot));
-  return msg.bits;
+  return bits;
 }
 
 }  // namespace
 
 template <class T>
+void share_from_server(const WorkerContext& ctx, std::span<T> values, Bytes& buffer) {
+  if (ctx.topology != Topology::server) return;
+  const std::size_t size = values.size() * sizeof(T);
+  if (ctx.rank() == kServerRank) {
+    buffer.resize(size);
+    if (size > 0) std::memcpy(buffer.data(), values.data(), size);
+  }
+  ctx.comm.broadcast(buffer, kServerRank);
+  if (buffer.size() != size) {
+    throw CommError("share_from_server: the server sent " + std::to_string(buffer.size()) +
+                    " bytes, expected " + std::to_string(size));
+  }
+  if (size > 0 && ctx.rank() != kServerRank) std::memcpy(values.data(), buffer.data(), size);
+}
+
+template <class T>
 std::uint64_t Exchange<T>::average(WorkerContext& ctx, const Compressor& codec,
                                    std::span<const T> mine, std::span<T> avg, std::uint64_t round,
                                    const BasicExchangeOptions<T>& opt) {
-  if (opt.allreduce_linear && opt.weights.empty() && codec.id() == CodecId::identity) {
+  if (linear(codec, opt)) {
+    if (ctx.topology == Topology::server) {
+      return server_reduce_into(ctx, codec, mine, avg, round, stream_.slot(), opt, mine_, all_,
+                                term_);
+    }
     return reduce_into(ctx, codec, mine, avg, round, stream_.slot(), opt, mine_);
   }
   return average_into(ctx, codec, mine, avg, round, stream_.slot(), opt, mine_, all_);
+}
+
+template <class T>
+std::uint64_t Exchange<T>::average_everywhere(WorkerContext& ctx, const Compressor& codec,
+                                              std::span<const T> mine, std::span<T> avg,
+                                              std::uint64_t round,
+                                              const BasicExchangeOptions<T>& opt) {
+  if (linear(codec, opt)) {
+    return reduce_into(ctx, codec, mine, avg, round, stream_.slot(), opt, mine_);
+  }
+  const std::uint64_t bits =
+      average_into(ctx, codec, mine, avg, round, stream_.slot(), opt, mine_, all_);
+  share_from_server(ctx, avg, shared_);
+  return bits;
 }
 
 template <class T>
@@ -121,6 +236,8 @@ std::uint64_t Exchange<T>::broadcast(const WorkerContext& ctx, const Compressor&
   return broadcast_into(ctx, server_codec, aggregate, received, round, stream_.slot(), server_);
 }
 
+template void share_from_server<double>(const WorkerContext&, std::span<double>, Bytes&);
+template void share_from_server<float>(const WorkerContext&, std::span<float>, Bytes&);
 template class Exchange<double>;
 template class Exchange<float>;
 

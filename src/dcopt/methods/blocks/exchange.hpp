@@ -56,15 +56,28 @@ struct BasicExchangeOptions {
 };
 using ExchangeOptions = BasicExchangeOptions<double>;
 
-/// "Encode my vector, gather everyone's, average the decoded messages", as an object that keeps
-/// its message and receive buffers from one round to the next (no allocation per round once
-/// warm) and owns the stream of its exchange:
+/// "Encode my vector, send it to the server, average the decoded messages", as an object that
+/// keeps its message and receive buffers from one round to the next (no allocation per round
+/// once warm) and owns the stream of its exchange:
 ///   avg = sum over senders w, in rank order, of weights[w] * scale * Q_w(x_w)
-/// and "the server broadcasts a vector": `aggregate` (identical on every worker, since every
-/// worker runs the server step) is encoded with the server codec on the exchange's shared server
-/// stream and decoded into `received`; no communication is needed, and the exact size of the
-/// encoded broadcast is the downlink bits per worker. Messages from other workers are decoded as
-/// untrusted input. T is float or double; the wire format is the codec's, whatever T.
+/// and "the server broadcasts a vector": `aggregate` is encoded with the server codec on the
+/// exchange's shared server stream and decoded into `received` on every worker; the exact size of
+/// the encoded broadcast is the downlink bits per worker. Messages from other workers are decoded
+/// as untrusted input. T is float or double; the wire format is the codec's, whatever T.
+///
+/// A method calls average(), runs its server step on `avg` (and on server state it keeps), and
+/// calls broadcast() with the result; what the workers use is `received` (and `my_decoded`).
+/// How the server is realized is ctx.topology (topology.hpp), with the same numbers either way:
+///   * allgather: every rank gets every message and computes `avg`, so every rank runs the server
+///     step and broadcast() needs no communication (each rank encodes and decodes the aggregate
+///     itself). Dense messages with every worker sending go through allreduce_sum instead
+///     (BasicExchangeOptions::allreduce_linear).
+///   * server: the messages are gathered on rank kServerRank, which alone computes `avg` (the
+///     other ranks get zeros: their copy of the server state is not maintained and must be used
+///     only as input to broadcast(), which ignores it there); broadcast() encodes the server's
+///     aggregate there and sends that message, plus one byte saying how many bits of its last
+///     byte are padding, to every worker. Dense messages are gathered too (the papers' model);
+///     the server adds them as the deterministic allreduce would, so fp32 sums are also the same.
 template <class T>
 class Exchange {
  public:
@@ -74,7 +87,14 @@ class Exchange {
   std::uint64_t average(WorkerContext& ctx, const Compressor& codec, std::span<const T> mine,
                         std::span<T> avg, std::uint64_t round,
                         const BasicExchangeOptions<T>& opt = {});
-  /// Returns the downlink bits per worker.
+  /// The same average, valid on every rank whatever the topology, for methods without a server
+  /// step (the workers use the average itself, e.g. PowerSGD's phases): under "server" the
+  /// server sends the exact average (the raw values of T) to every worker, unless the message
+  /// is dense with every worker sending, which stays an allreduce.
+  std::uint64_t average_everywhere(WorkerContext& ctx, const Compressor& codec,
+                                   std::span<const T> mine, std::span<T> avg, std::uint64_t round,
+                                   const BasicExchangeOptions<T>& opt = {});
+  /// Returns the downlink bits per worker (the same on every rank).
   std::uint64_t broadcast(const WorkerContext& ctx, const Compressor& server_codec,
                           std::span<const T> aggregate, std::span<T> received, std::uint64_t round);
 
@@ -84,8 +104,16 @@ class Exchange {
   ExchangeStream stream_;
   Message mine_;
   std::vector<Bytes> all_;
+  std::vector<T> term_;  // one worker's decoded term (server topology, dense messages)
   Message server_;
+  Bytes shared_;
 };
+
+/// Under Topology::server, copies the server's `values` to every other rank exactly (the raw
+/// values of T: |values| * sizeof(T) bytes down per worker; all ranks pass the same size);
+/// `buffer` is reused. Does nothing under Topology::allgather, where every rank has them.
+template <class T>
+void share_from_server(const WorkerContext& ctx, std::span<T> values, Bytes& buffer);
 
 /// "Flip the shared coin for this round": Bernoulli(p), same on every worker, 0 bits.
 bool shared_coin(const WorkerContext& ctx, double p, std::uint64_t round);

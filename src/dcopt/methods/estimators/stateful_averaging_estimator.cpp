@@ -60,20 +60,27 @@ StepCost StatefulAveragingEstimator<T>::update(WorkerContext& ctx, GradientOracl
       // Linear and every worker sends: the allreduce realization of the average. The message
       // is re-encoded from its own decoding, which for the identity gives the same bytes.
       codec.decode(msg_.bytes, std::span<T>(mine_), codec_stream(ctx, ctx.rank(), round, slot));
-      const std::uint64_t bits =
-          exchange.average(ctx, codec, std::span<const T>(mine_), std::span<T>(aggregate_), round);
+      const std::uint64_t bits = exchange.average_everywhere(ctx, codec, std::span<const T>(mine_),
+                                                             std::span<T>(aggregate_), round);
       if (bits != msg_.bits) {
         throw std::logic_error(sc_->spec() + ": phase " + std::to_string(p) +
                                " message re-encoded to " + std::to_string(bits) + " bits, not " +
                                std::to_string(msg_.bits));
       }
     } else {
-      ctx.comm.allgather(msg_.bytes, all_);
+      // Every worker needs the average itself (there is no server step): under the server
+      // topology the server decodes and sends the exact average back.
+      if (ctx.topology == Topology::server) {
+        ctx.comm.gather(msg_.bytes, kServerRank, all_);
+      } else {
+        ctx.comm.allgather(msg_.bytes, all_);
+      }
       vec::fill(std::span<T>(aggregate_), T{0});
-      for (int w = 0; w < n; ++w) {
+      for (int w = 0; ctx.runs_server() && w < n; ++w) {
         codec.decode_add(all_[static_cast<std::size_t>(w)], 1.0 / n, std::span<T>(aggregate_),
                          codec_stream(ctx, w, round, slot));
       }
+      share_from_server(ctx, std::span<T>(aggregate_), shared_);
     }
     cost.bits_up += msg_.bits;
     sc_->absorb(p, std::span<const T>(aggregate_), std::span<T>(estimate_));

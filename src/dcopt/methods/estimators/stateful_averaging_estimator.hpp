@@ -11,12 +11,17 @@
 // communicator's allreduce: this worker decodes its own message and Exchange<T>::average
 // all-reduces it with weight 1/n (the same arithmetic as the allgather path in fp64; see
 // BasicExchangeOptions::allreduce_linear). Any other codec's messages are allgathered and each
-// decoded with weight 1/n in rank order. Every worker sends in every phase. Phase p draws from
+// decoded with weight 1/n in rank order; under the server topology (topology.hpp) they are
+// gathered and decoded on the server, which sends the exact average (|agg| values of T) to every
+// worker (Exchange<T>::average_everywhere; identity phases stay an allreduce). Every worker
+// sends in every phase. Phase p draws from
 // its own exchange stream, reserved when the estimator is built (one per max_phases()).
 //
 // Costs: one full gradient; bits up = the exact sizes of this worker's messages, summed over
 // the phases; bits down 0: the estimate is formed identically on every worker from the
-// aggregates, nothing is broadcast. State: the compressor's state and the last estimate.
+// aggregates, nothing is broadcast (under the server topology the traffic meter shows the
+// average's way down, which the method's model does not count). State: the compressor's state and
+// the last estimate.
 #include <memory>
 #include <vector>
 
@@ -51,6 +56,7 @@ class StatefulAveragingEstimator final : public GradientEstimator<T> {
   std::vector<Exchange<T>> exchanges_;  // one per phase
   Message msg_;
   std::vector<Bytes> all_;
+  Bytes shared_;  // the server's average (server topology)
   std::vector<T> mine_, aggregate_, estimate_;
 };
 
