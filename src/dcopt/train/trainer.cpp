@@ -79,7 +79,10 @@ class Worker {
         timed_(comm),
         ctx_{comm, cfg.seed},
         est_ctx_{timed_, cfg.seed, cfg.topology},
-        net_(make_network(cfg.model, data.input(), static_cast<int>(data.train.classes))),
+        model_settings_(cfg.model),
+        optimizer_settings_(cfg.optimizer),
+        communication_settings_(cfg.communication),
+        net_(make_network(model_settings_, data.input(), static_cast<int>(data.train.classes))),
         flat_(*net_),
         loader_(data.shards.at(static_cast<std::size_t>(comm.rank())), cfg.loop.batch, cfg.seed,
                 comm.rank()),
@@ -103,11 +106,11 @@ class Worker {
       setup.samples_max = std::max(setup.samples_max, s.size());
     }
     setup.layout = flat_.layout();
-    estimator_ = make_gradient_exchange(cfg.method, cfg.communication, setup, streams_);
-    rule_ = make_update_rule(cfg.optimizer, flat_.layout());
-    schedule_ = read_lr_schedule(cfg.optimizer, total_);
-    clip_ = read_clip_grad_norm(cfg.optimizer);
-    cfg.optimizer.reject_unused();
+    estimator_ = make_gradient_exchange(cfg.method, communication_settings_, setup, streams_);
+    rule_ = make_update_rule(optimizer_settings_, flat_.layout());
+    schedule_ = read_lr_schedule(optimizer_settings_, total_);
+    clip_ = read_clip_grad_norm(optimizer_settings_);
+    optimizer_settings_.reject_unused();
     g_.resize(flat_.size());
   }
 
@@ -277,7 +280,7 @@ class Worker {
       }
       return out;
     }
-    Settings s = cfg_.communication;
+    Settings s = communication_settings_;
     if (s.string("codec", "").find("->") == std::string::npos) return out;
     const CompressorPtr codec = read_codec(s, "identity", layout);
     const auto* layered = dynamic_cast<const LayeredCompressor*>(codec.get());
@@ -405,6 +408,9 @@ class Worker {
   TimedComm timed_;
   WorkerContext ctx_;      // metrics, evaluation, checkpoints (not timed)
   WorkerContext est_ctx_;  // the estimator's communication (timed)
+  // This worker's copies of the config's tables: a Settings records which keys were read, so
+  // the workers' threads must not read one shared table (a data race).
+  Settings model_settings_, optimizer_settings_, communication_settings_;
   std::shared_ptr<Network> net_;
   FlatParameters flat_;
   BatchLoader loader_;
