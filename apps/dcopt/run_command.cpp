@@ -16,6 +16,7 @@
 #include "dcopt/experiment/output_writer.hpp"
 #include "dcopt/experiment/problem_source.hpp"
 #include "dcopt/experiment/runner.hpp"
+#include "output_lock.hpp"
 
 namespace dcopt::cli {
 namespace {
@@ -112,6 +113,21 @@ int run_mpi_backend(const ExperimentConfig& cfg, const std::filesystem::path& ou
                           std::to_string(cfg.workers) + " (one worker per rank)");
   }
   const bool root = comm.rank() == 0;
+  // Rank 0 writes the outputs, so it holds the lock; every rank learns whether it got it.
+  std::unique_ptr<OutputLock> lock;
+  {
+    std::string error;
+    if (root) {
+      try {
+        lock = std::make_unique<OutputLock>(out);
+      } catch (const std::exception& e) {
+        error = e.what();
+      }
+    }
+    Bytes message(error.begin(), error.end());
+    comm.broadcast(message, 0);
+    if (!message.empty()) throw InvalidArgument(std::string(message.begin(), message.end()));
+  }
   try {
     std::unique_ptr<ProblemSource> source = make_problem_source(cfg.problem, cfg.workers, cfg.seed);
     std::unique_ptr<OutputWriter> writer;
@@ -156,8 +172,11 @@ int run(const Options& o) {
   ck.on_stop = true;
   if (ck.dir.empty()) ck.dir = default_checkpoint_dir(out);
   install_stop_handlers();
-  if (o.backend == "mpi") return run_mpi_backend(cfg, out, o.quiet, ck, o.collective_timeout);
-  return run_threads_backend(cfg, out, o.quiet, ck, o.collective_timeout);
+  if (o.backend != "mpi") {
+    const OutputLock lock(out);  // one run at a time per --out
+    return run_threads_backend(cfg, out, o.quiet, ck, o.collective_timeout);
+  }
+  return run_mpi_backend(cfg, out, o.quiet, ck, o.collective_timeout);
 }
 
 }  // namespace
