@@ -59,14 +59,14 @@ TEST(OutputFaults, AFullDiskFailsClearlyLeavingThePreviousOutputAndNoTemporaries
   const CommandResult r =
       run_command(dcopt_binary() + " run " + example() + " --quiet --out " + out.string());
   const bool previous_intact = fs::exists(out / "previous.txt") && entries(out) == 1;
-  const int left = entries(dir);  // out and the lock file, nothing else
+  const int left = entries(dir);  // out, nothing else (the lock file goes with the run)
   ::umount(dir.c_str());
   fs::remove_all(dir);
   EXPECT_NE(r.exit_code, 0) << r.out << r.err;
   EXPECT_NE(r.err.find("writing the outputs failed"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("bytes free on that disk"), std::string::npos) << r.err;
   EXPECT_TRUE(previous_intact);
-  EXPECT_EQ(left, 2) << "a temporary directory was left behind";
+  EXPECT_EQ(left, 1) << "a temporary directory or the lock file was left behind";
 }
 
 // The same with a disk too full for metrics.csv itself (8 KB free; plots off, so gnuplot plays
@@ -80,12 +80,12 @@ TEST(OutputFaults, ADiskTooFullForTheMetricsFailsClearlyLeavingNoTemporaries) {
   const fs::path out = dir / "out";
   const CommandResult r = run_command(dcopt_binary() + " run " + example() +
                                       " --set output.plots=false --quiet --out " + out.string());
-  const int left = entries(dir);  // the filler and the lock file
+  const int left = entries(dir);  // the filler
   ::umount(dir.c_str());
   fs::remove_all(dir);
   EXPECT_NE(r.exit_code, 0) << r.out << r.err;
   EXPECT_NE(r.err.find("metrics.csv: writing failed"), std::string::npos) << r.err;
-  EXPECT_EQ(left, 2) << "a temporary directory was left behind";
+  EXPECT_EQ(left, 1) << "a temporary directory or the lock file was left behind";
 }
 
 TEST(OutputFaults, AReadOnlyOutputDirectoryFailsClearlyAndWritesNothing) {
@@ -140,6 +140,7 @@ TEST(OutputFaults, ASecondRunOnTheSameOutIsRefusedNamingTheFirstOnesPid) {
   EXPECT_EQ(first_status, 130);
   EXPECT_TRUE(fs::exists(out / "summary.json"));
   EXPECT_TRUE(fs::exists(out / "metrics.csv"));
+  EXPECT_FALSE(fs::exists(lock)) << "the lock file goes when the run ends";
   fs::remove_all(dir);
 }
 
