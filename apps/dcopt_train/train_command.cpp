@@ -14,6 +14,7 @@
 #include "dcopt/experiment/checkpointing.hpp"
 #include "dcopt/train/torch_threads.hpp"
 #include "dcopt/train/train_outputs.hpp"
+#include "output_lock.hpp"
 
 namespace dcopt::cli {
 namespace {
@@ -80,6 +81,7 @@ int exit_code(const train::TrainResult& r) {
 int run_threads_backend(const train::TrainConfig& cfg, const train::TrainData& data,
                         const std::filesystem::path& out, bool quiet, const CheckpointOptions& ck,
                         double timeout) {
+  const OutputLock lock(out);  // one run at a time per --out
   train::TrainOutputs outputs(cfg, out, !quiet);
   train::TrainResult result;
   run_threads(cfg.workers, [&](Communicator& comm) {
@@ -103,6 +105,21 @@ int run_mpi_backend(const train::TrainConfig& cfg, const train::TrainData& data,
                           std::to_string(cfg.workers) + " (one worker per rank)");
   }
   const bool root = comm.rank() == 0;
+  // Rank 0 writes the outputs, so it holds the lock; every rank learns whether it got it.
+  std::unique_ptr<OutputLock> lock;
+  {
+    std::string error;
+    if (root) {
+      try {
+        lock = std::make_unique<OutputLock>(out);
+      } catch (const std::exception& e) {
+        error = e.what();
+      }
+    }
+    Bytes message(error.begin(), error.end());
+    comm.broadcast(message, 0);
+    if (!message.empty()) throw InvalidArgument(std::string(message.begin(), message.end()));
+  }
   try {
     std::unique_ptr<train::TrainOutputs> outputs;
     if (root) outputs = std::make_unique<train::TrainOutputs>(cfg, out, !quiet);

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdlib>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -347,6 +348,25 @@ TEST(ThreadComm, ASlowWorkerWithinTheTimeoutIsWaitedFor) {
     });
     EXPECT_EQ(done.load(), 3) << timeout;
   }
+}
+
+// A worker that stays hung after the others timed out cannot be joined: the process reports the
+// failure and the hung worker on stderr and ends with exit code 1 after the grace period (the
+// timeout, at least 1 s), instead of hanging in run_threads. A death test: it ends its process.
+TEST(ThreadCommDeathTest, AWorkerThatStaysHungEndsTheProcessNamingIt) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_EXIT(
+      {
+        run_threads(3, [](Communicator& c) {
+          c.set_collective_timeout(1.0);
+          if (c.rank() == 1) std::this_thread::sleep_for(std::chrono::seconds(120));
+          c.barrier();
+        });
+        std::exit(0);  // not reached: run_threads must not return (it would mean it joined)
+      },
+      ::testing::ExitedWithCode(1),
+      "collective #1 \\(barrier\\) timed out: worker [02] waited 1 s \\(collective timeout\\) but "
+      "worker 1 did not arrive; worker 1 still did not respond 1 s later: ending the process");
 }
 
 }  // namespace
