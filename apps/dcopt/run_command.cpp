@@ -16,6 +16,7 @@
 #include "dcopt/experiment/output_writer.hpp"
 #include "dcopt/experiment/problem_source.hpp"
 #include "dcopt/experiment/runner.hpp"
+#include "output_lock.hpp"
 
 namespace dcopt::cli {
 namespace {
@@ -30,6 +31,7 @@ struct Options {
   std::string checkpoint_dir;
   std::string resume;
   std::uint64_t halt_after = 0;
+  double collective_timeout = 300;
 };
 
 std::filesystem::path data_root() {
@@ -76,12 +78,13 @@ int report_interrupt(const RunResult& result, const CheckpointOptions& ck,
 }
 
 int run_threads_backend(const ExperimentConfig& cfg, const std::filesystem::path& out, bool quiet,
-                        const CheckpointOptions& ck) {
+                        const CheckpointOptions& ck, double timeout) {
   // The data are read (or generated) once and shared read-only by the worker threads.
   std::unique_ptr<ProblemSource> source = make_problem_source(cfg.problem, cfg.workers, cfg.seed);
   OutputWriter writer(cfg, out, !quiet);
   RunResult result;
   run_threads(cfg.workers, [&](Communicator& comm) {
+    comm.set_collective_timeout(timeout);
     WorkerContext ctx{comm, cfg.seed};
     RunResult r = run_experiment(ctx, cfg, *source, comm.rank() == 0 ? &writer : nullptr, ck);
     if (comm.rank() == 0) result = std::move(r);
@@ -100,15 +103,31 @@ int run_threads_backend(const ExperimentConfig& cfg, const std::filesystem::path
 }
 
 int run_mpi_backend(const ExperimentConfig& cfg, const std::filesystem::path& out, bool quiet,
-                    const CheckpointOptions& ck) {
+                    const CheckpointOptions& ck, double timeout) {
   MpiSession session;
   MpiComm comm;
+  comm.set_collective_timeout(timeout);
   if (comm.size() != cfg.workers) {
     throw InvalidArgument(cfg.source + ": workers = " + std::to_string(cfg.workers) + " but " +
                           std::to_string(comm.size()) + " MPI ranks were started; run mpirun -np " +
                           std::to_string(cfg.workers) + " (one worker per rank)");
   }
   const bool root = comm.rank() == 0;
+  // Rank 0 writes the outputs, so it holds the lock; every rank learns whether it got it.
+  std::unique_ptr<OutputLock> lock;
+  {
+    std::string error;
+    if (root) {
+      try {
+        lock = std::make_unique<OutputLock>(out);
+      } catch (const std::exception& e) {
+        error = e.what();
+      }
+    }
+    Bytes message(error.begin(), error.end());
+    comm.broadcast(message, 0);
+    if (!message.empty()) throw InvalidArgument(std::string(message.begin(), message.end()));
+  }
   try {
     std::unique_ptr<ProblemSource> source = make_problem_source(cfg.problem, cfg.workers, cfg.seed);
     std::unique_ptr<OutputWriter> writer;
@@ -153,8 +172,11 @@ int run(const Options& o) {
   ck.on_stop = true;
   if (ck.dir.empty()) ck.dir = default_checkpoint_dir(out);
   install_stop_handlers();
-  if (o.backend == "mpi") return run_mpi_backend(cfg, out, o.quiet, ck);
-  return run_threads_backend(cfg, out, o.quiet, ck);
+  if (o.backend != "mpi") {
+    const OutputLock lock(out);  // one run at a time per --out
+    return run_threads_backend(cfg, out, o.quiet, ck, o.collective_timeout);
+  }
+  return run_mpi_backend(cfg, out, o.quiet, ck, o.collective_timeout);
 }
 
 }  // namespace
@@ -187,6 +209,12 @@ void add_run_command(CLI::App& app, Action& action) {
                   "Write a checkpoint at round R of the running method and stop there (exit 0, "
                   "no outputs written); resume later with --resume")
       ->check(CLI::Range(std::uint64_t{1}, std::numeric_limits<std::uint64_t>::max()));
+  cmd->add_option("--collective-timeout", o->collective_timeout,
+                  "Seconds a worker may wait in a collective for the others before the job ends "
+                  "with an error naming the workers that did not arrive (a hung or stopped "
+                  "worker); 0: wait forever (debugging)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
   cmd->callback([&action, o] { action = [o] { return run(*o); }; });
 }
 

@@ -15,6 +15,7 @@
 #include "dcopt/experiment/checkpointing.hpp"
 #include "dcopt/train/torch_threads.hpp"
 #include "dcopt/train/train_outputs.hpp"
+#include "output_lock.hpp"
 
 namespace dcopt::cli {
 namespace {
@@ -29,6 +30,7 @@ struct Options {
   std::string checkpoint_dir;
   std::string resume;
   std::uint64_t halt_after = 0;
+  double collective_timeout = 300;
 };
 
 void report(const train::TrainResult& r, const std::filesystem::path& out,
@@ -78,10 +80,13 @@ int exit_code(const train::TrainResult& r) {
 }
 
 int run_threads_backend(const train::TrainConfig& cfg, const train::TrainData& data,
-                        const std::filesystem::path& out, bool quiet, const CheckpointOptions& ck) {
+                        const std::filesystem::path& out, bool quiet, const CheckpointOptions& ck,
+                        double timeout) {
+  const OutputLock lock(out);  // one run at a time per --out
   train::TrainOutputs outputs(cfg, out, !quiet);
   train::TrainResult result;
   run_threads(cfg.workers, [&](Communicator& comm) {
+    comm.set_collective_timeout(timeout);
     train::TrainResult r =
         train::train_worker(comm, cfg, data, comm.rank() == 0 ? &outputs : nullptr, ck);
     if (comm.rank() == 0) result = std::move(r);
@@ -91,14 +96,31 @@ int run_threads_backend(const train::TrainConfig& cfg, const train::TrainData& d
 }
 
 int run_mpi_backend(const train::TrainConfig& cfg, const train::TrainData& data,
-                    const std::filesystem::path& out, bool quiet, const CheckpointOptions& ck) {
+                    const std::filesystem::path& out, bool quiet, const CheckpointOptions& ck,
+                    double timeout) {
   MpiComm comm;
+  comm.set_collective_timeout(timeout);
   if (comm.size() != cfg.workers) {
     throw InvalidArgument(cfg.source + ": workers = " + std::to_string(cfg.workers) + " but " +
                           std::to_string(comm.size()) + " MPI ranks were started; run mpirun -np " +
                           std::to_string(cfg.workers) + " (one worker per rank)");
   }
   const bool root = comm.rank() == 0;
+  // Rank 0 writes the outputs, so it holds the lock; every rank learns whether it got it.
+  std::unique_ptr<OutputLock> lock;
+  {
+    std::string error;
+    if (root) {
+      try {
+        lock = std::make_unique<OutputLock>(out);
+      } catch (const std::exception& e) {
+        error = e.what();
+      }
+    }
+    Bytes message(error.begin(), error.end());
+    comm.broadcast(message, 0);
+    if (!message.empty()) throw InvalidArgument(std::string(message.begin(), message.end()));
+  }
   try {
     std::unique_ptr<train::TrainOutputs> outputs;
     if (root) outputs = std::make_unique<train::TrainOutputs>(cfg, out, !quiet);
@@ -137,10 +159,10 @@ int run(const Options& o) {
     setenv("OMPI_MCA_mpi_yield_when_idle", "1", /*overwrite=*/0);
     MpiSession session;
     const train::TrainData data = train::load_train_data(cfg);
-    return run_mpi_backend(cfg, data, out, o.quiet, ck);
+    return run_mpi_backend(cfg, data, out, o.quiet, ck, o.collective_timeout);
   }
   const train::TrainData data = train::load_train_data(cfg);
-  return run_threads_backend(cfg, data, out, o.quiet, ck);
+  return run_threads_backend(cfg, data, out, o.quiet, ck, o.collective_timeout);
 }
 
 }  // namespace
@@ -171,6 +193,12 @@ void add_train_command(CLI::App& app, TrainAction& action) {
   cmd->add_option("--halt-after", o->halt_after,
                   "Write a checkpoint at step K and stop there (exit 0, no outputs written)")
       ->check(CLI::Range(std::uint64_t{1}, std::numeric_limits<std::uint64_t>::max()));
+  cmd->add_option("--collective-timeout", o->collective_timeout,
+                  "Seconds a worker may wait in a collective for the others before the job ends "
+                  "with an error naming the workers that did not arrive (a hung or stopped "
+                  "worker); 0: wait forever (debugging)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
   cmd->callback([&action, o] { action = [o] { return run(*o); }; });
 }
 

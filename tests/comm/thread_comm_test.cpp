@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdlib>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -280,6 +281,92 @@ TEST(ThreadComm, MismatchedCollectivesOrRootsFailOnEveryRank) {
   });
   EXPECT_EQ(kind_errors.load(), n);
   EXPECT_EQ(root_errors.load(), n);
+}
+
+// A worker that never reaches its collective (here: it waits for a flag, standing in for a
+// deadlock in user code) makes the others' collective time out after their 2 s, naming it; the
+// other waiting ranks get the same error. The stuck worker is released afterwards so that
+// run_threads can join it; it then fails at its next collective too.
+TEST(ThreadComm, AWorkerThatNeverArrivesTimesTheCollectiveOutNamingIt) {
+  std::atomic<bool> release{false};
+  std::atomic<int> timed_out{0};
+  std::string messages[3];
+  const auto start = std::chrono::steady_clock::now();
+  try {
+    run_threads(3, [&](Communicator& c) {
+      c.set_collective_timeout(2.0);
+      c.barrier();  // collective #1: everyone arrives
+      if (c.rank() == 2) {
+        const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+        while (!release && std::chrono::steady_clock::now() < until) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        }
+        c.barrier();  // fails: the run failed meanwhile
+        ADD_FAILURE() << "the stuck worker's collective should have failed";
+        return;
+      }
+      try {
+        std::vector<Bytes> out;
+        const std::uint8_t b = 1;
+        c.allgather(std::span<const std::uint8_t>(&b, 1), out);  // collective #2
+      } catch (const CommError& e) {
+        messages[c.rank()] = e.what();
+        if (++timed_out == 2) release = true;
+        throw;
+      }
+    });
+    FAIL() << "run_threads should rethrow the timeout";
+  } catch (const CommError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("collective #2 (allgather) timed out"));
+  }
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_EQ(timed_out.load(), 2);
+  for (int r = 0; r < 2; ++r) {
+    EXPECT_THAT(messages[r], HasSubstr("collective #2 (allgather) timed out")) << r;
+    EXPECT_THAT(messages[r], HasSubstr("but worker 2 did not arrive")) << r;
+    EXPECT_THAT(messages[r], HasSubstr("waited 2 s")) << r;
+  }
+  EXPECT_GE(seconds, 1.9);
+  EXPECT_LT(seconds, 20.0);
+}
+
+// Without a timeout (the default) a slow worker is just waited for; with one, a worker slower
+// than the timeout is not waited for, but one that is faster is.
+TEST(ThreadComm, ASlowWorkerWithinTheTimeoutIsWaitedFor) {
+  for (const double timeout : {0.0, 5.0}) {
+    std::atomic<int> done{0};
+    run_threads(3, [&](Communicator& c) {
+      c.set_collective_timeout(timeout);
+      for (int i = 0; i < 3; ++i) {
+        if (c.rank() == i) std::this_thread::sleep_for(std::chrono::milliseconds(300));
+        std::vector<double> v(100000, 1.0);  // chunked: both exchanges wait
+        c.allreduce_sum(std::span<double>(v));
+        EXPECT_EQ(v[0], 3.0);
+      }
+      ++done;
+    });
+    EXPECT_EQ(done.load(), 3) << timeout;
+  }
+}
+
+// A worker that stays hung after the others timed out cannot be joined: the process reports the
+// failure and the hung worker on stderr and ends with exit code 1 after the grace period (the
+// timeout, at least 1 s), instead of hanging in run_threads. A death test: it ends its process.
+TEST(ThreadCommDeathTest, AWorkerThatStaysHungEndsTheProcessNamingIt) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_EXIT(
+      {
+        run_threads(3, [](Communicator& c) {
+          c.set_collective_timeout(1.0);
+          if (c.rank() == 1) std::this_thread::sleep_for(std::chrono::seconds(120));
+          c.barrier();
+        });
+        std::exit(0);  // not reached: run_threads must not return (it would mean it joined)
+      },
+      ::testing::ExitedWithCode(1),
+      "collective #1 \\(barrier\\) timed out: worker [02] waited 1 s \\(collective timeout\\) but "
+      "worker 1 did not arrive; worker 1 still did not respond 1 s later: ending the process");
 }
 
 }  // namespace

@@ -105,6 +105,15 @@ class Communicator {
   void set_reduce_gather_limit(std::uint64_t bytes) { reduce_gather_limit_ = bytes; }
   std::uint64_t reduce_gather_limit() const { return reduce_gather_limit_; }
 
+  /// How long (seconds) a collective of this rank may wait for the other ranks before it gives
+  /// up (docs/RELIABILITY.md): a rank that stops responding (stopped, deadlocked, stuck in user
+  /// code) then fails the collective with CommError naming the collective and the ranks that
+  /// did not arrive, instead of every other rank waiting forever. 0 (the default): wait
+  /// forever. Counted from when this rank enters the collective; a rank that computes longer
+  /// than this between two collectives counts as hung. See each backend for what follows.
+  void set_collective_timeout(double seconds) { collective_timeout_ = seconds > 0 ? seconds : 0; }
+  double collective_timeout() const { return collective_timeout_; }
+
   TrafficMeter& meter() { return meter_; }
   const TrafficMeter& meter() const { return meter_; }
 
@@ -114,6 +123,7 @@ class Communicator {
  private:
   ReduceMode reduce_mode_ = ReduceMode::deterministic;
   std::uint64_t reduce_gather_limit_ = kDefaultReduceGatherLimit;
+  double collective_timeout_ = 0;
 };
 
 }  // namespace dcopt

@@ -16,6 +16,18 @@
 // MPI_ERRORS_RETURN) and a failure throws CommError with MPI's error string. Payloads whose size
 // does not fit MPI's int counts throw CommError on every rank before any data moves.
 // An MpiComm is not thread-safe: use it from one thread.
+//
+// Collective timeout (Communicator::set_collective_timeout; 0, the default, waits forever):
+// with a timeout every MPI collective is started non-blocking (MPI_Iallgather, MPI_Ibcast, ...)
+// and MPI_Test is polled until it completes or the timeout runs out. A rank that has waited
+// min(1 s, timeout / 4) sends every other rank a small note "I am waiting in collective #c" (on
+// a second private duplicate of the communicator, once per collective, so collectives that
+// complete quickly send nothing); when its timeout runs out it collects notes for another
+// 0.5 s and throws CommError("collective #<c> (<MPI call>) timed out: rank <r> waited <s> s
+// (collective timeout) but rank(s) <list> did not arrive"), the list being the ranks whose
+// note for #c it did not get. The collective stays started, so MpiComm cannot be used any more
+// after that: the caller reports the error and calls MPI_Abort (dcopt run and dcopt train do).
+// Without a timeout the blocking calls are used, as before.
 #include <mpi.h>
 
 #include <cstdint>
@@ -77,6 +89,13 @@ class MpiComm final : public Communicator {
   MPI_Comm mpi_comm() const { return comm_; }
 
  private:
+  /// One MPI collective: `blocking()` without a timeout; with one, `start(&request)` and
+  /// wait_for() (throws CommError on timeout). Both return an MPI error code.
+  template <class Blocking, class Start>
+  void call(const char* what, Blocking&& blocking, Start&& start);
+  void wait_for(MPI_Request& request, const char* what);
+  /// Receives the notes that have arrived (see the header comment).
+  void drain_notes();
   void allgather_sizes(std::uint64_t mine);
   void check_root(int root, const char* what) const;
   /// Offsets of the ranks' parts in flat_ from sizes_ (counts_, displs_); returns the total.
@@ -87,6 +106,10 @@ class MpiComm final : public Communicator {
   std::vector<T>& scratch();
 
   MPI_Comm comm_ = MPI_COMM_NULL;
+  MPI_Comm notes_ = MPI_COMM_NULL;    ///< "I am waiting" notes of timed collectives
+  std::uint64_t collectives_ = 0;     ///< public collectives entered (#c of the current one)
+  std::uint64_t note_buffer_ = 0;     ///< the number sent in this rank's notes
+  std::vector<std::uint64_t> noted_;  ///< per rank: the last collective it noted waiting in
   int rank_ = 0;
   int size_ = 1;
   // Reused from call to call so steady-state collectives do not reallocate.

@@ -1,10 +1,20 @@
 #include "dcopt/comm/thread_comm.hpp"
 
 #include <fmt/format.h>
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <climits>
+#include <condition_variable>
+#include <cstdio>
+#include <ctime>
 #include <exception>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -72,6 +82,50 @@ std::string describe(const Slot& s) {
   }
 }
 
+// The futex calls behind the barrier's sleep. std::atomic::wait has no timeout (C++20), so the
+// barrier calls the kernel itself: FUTEX_WAIT with a relative timeout, FUTEX_WAKE for everyone.
+// Private futexes: the word is shared by threads of this process only.
+static_assert(sizeof(std::atomic<std::uint32_t>) == sizeof(std::uint32_t));
+
+std::uint32_t* futex_word(std::atomic<std::uint32_t>& w) {
+  return reinterpret_cast<std::uint32_t*>(&w);
+}
+
+/// Sleeps while `w` holds `expected`, at most `timeout` (nullptr: no limit). Returns false if the
+/// time ran out; may return early (a wake-up, a signal, `w` already changed).
+bool futex_wait(std::atomic<std::uint32_t>& w, std::uint32_t expected, const timespec* timeout) {
+  const long r =
+      ::syscall(SYS_futex, futex_word(w), FUTEX_WAIT_PRIVATE, expected, timeout, nullptr, 0);
+  return !(r == -1 && errno == ETIMEDOUT);
+}
+
+void futex_wake_all(std::atomic<std::uint32_t>& w) {
+  ::syscall(SYS_futex, futex_word(w), FUTEX_WAKE_PRIVATE, INT_MAX, nullptr, nullptr, 0);
+}
+
+timespec to_timespec(std::chrono::nanoseconds d) {
+  const auto ns = std::max<std::int64_t>(d.count(), 0);
+  return timespec{static_cast<time_t>(ns / 1000000000), static_cast<long>(ns % 1000000000)};
+}
+
+/// Rank r's count of the collectives it entered, on a cache line of its own (each rank writes
+/// its own on every collective; a rank whose collective timed out reads them all).
+struct alignas(64) EnteredCount {
+  std::atomic<std::uint64_t> value = 0;
+};
+
+std::string rank_list(const std::vector<int>& ranks) {
+  std::string s;
+  for (std::size_t i = 0; i < ranks.size(); ++i) {
+    if (i == 16 && ranks.size() > 17) {
+      s += fmt::format(", ... ({} more)", ranks.size() - i);
+      break;
+    }
+    s += fmt::format("{}{}", i == 0 ? "" : ", ", ranks[i]);
+  }
+  return s;
+}
+
 std::string exception_message(const std::exception_ptr& e) {
   try {
     std::rethrow_exception(e);
@@ -91,11 +145,16 @@ std::string exception_message(const std::exception_ptr& e) {
 /// barrier per collective suffices and readers need no lock.
 ///
 /// The barrier takes no lock on the way through: a rank publishes its slot, counts itself in with
-/// one atomic increment, and the last rank in bumps a 32-bit futex word that the others wait on
-/// (std::atomic::wait). A woken rank only re-reads that word, so waking n - 1 sleepers does not
-/// make them queue on a mutex one after another (what a condition variable's wait does), which
-/// with many threads on few cores cost more than the collective. The mutex only guards the
-/// failure state.
+/// one atomic increment, and the last rank in bumps a 32-bit futex word that the others wait on.
+/// A woken rank only re-reads that word, so waking n - 1 sleepers does not make them queue on a
+/// mutex one after another (what a condition variable's wait does), which with many threads on
+/// few cores cost more than the collective. The last rank in calls the kernel to wake sleepers
+/// only if some rank sleeps (sleepers_), so a collective whose ranks all arrive while the others
+/// still yield makes no system call. The mutex only guards the failure state.
+///
+/// Collective timeout: a rank that has to sleep sleeps at most its communicator's
+/// collective_timeout(); when that runs out it fails the run with a message naming the ranks that
+/// have not entered the collective (entered_), which releases every waiting rank.
 class ThreadShared {
  public:
   explicit ThreadShared(int n)
@@ -108,34 +167,63 @@ class ThreadShared {
     for (auto& s : slots_) s.resize(static_cast<std::size_t>(n));
   }
 
+  /// True once a collective timed out (run_threads then does not wait forever for a hung worker).
+  bool timed_out() const { return timed_out_.load(std::memory_order_acquire); }
+
   int size() const { return n_; }
 
   /// Publishes this rank's contribution (written by `fill` into its slot) and waits until every
   /// rank has published. Returns all ranks' slots of this collective, valid until this rank
   /// enters its next collective. Throws CommError if the run failed, or if the ranks disagree on
   /// the collective (then every rank throws the same error).
+  /// `timeout_s` > 0: wait at most that long for the others (see the class comment).
+  ///
+  /// Op::allreduce_done is different: it neither fails nor times out, it waits until every rank
+  /// arrived, because the other ranks may still write into this rank's buffer until then (every
+  /// rank is between the two exchanges of a chunked allreduce_sum, in code that does not throw,
+  /// so every rank arrives).
   template <class Fill>
-  std::span<const Slot> exchange(int rank, Op op, int root, Fill&& fill) {
+  std::span<const Slot> exchange(int rank, double timeout_s, Op op, int root, Fill&& fill) {
     // A rank enters collective #gen + 1 only after #gen completed, so the word it reads here
     // names this collective (or says that the run failed).
+    const bool completing = op == Op::allreduce_done;
     const std::uint32_t word = word_.load(std::memory_order_acquire);
-    if (word & kFailed) throw CommError(failure());
+    if ((word & kFailed) && !completing) throw CommError(failure());
     const std::uint64_t gen = generation_.load(std::memory_order_relaxed);
     std::vector<Slot>& slots = slots_[gen % 2];
     Slot& mine = slots[static_cast<std::size_t>(rank)];
     mine.op = op;
     mine.root = root;
     fill(mine);
+    entered_[static_cast<std::size_t>(rank)].value.store(gen + 1, std::memory_order_relaxed);
     // The increments form one release sequence, so the last rank in sees every slot; the ranks
     // that wait see them through its release of word_.
     if (arrived_.fetch_add(1, std::memory_order_seq_cst) + 1 == n_) {
       arrived_.store(0, std::memory_order_relaxed);
       generation_.store(gen + 1, std::memory_order_relaxed);
       std::uint32_t w = word_.load(std::memory_order_relaxed);
+      // seq_cst, paired with sleep(): either we see its sleepers_ increment, or its futex call
+      // sees the new word.
       while (!word_.compare_exchange_weak(w, (w & kFailed) | ((w + 1) & kGenMask),
-                                          std::memory_order_release, std::memory_order_relaxed)) {
+                                          std::memory_order_seq_cst, std::memory_order_relaxed)) {
       }
-      word_.notify_all();
+      if (sleepers_.load(std::memory_order_seq_cst) > 0) futex_wake_all(word_);
+    } else if (completing) {
+      std::uint32_t now = word_.load(std::memory_order_acquire);
+      for (unsigned spin = 0; spin < spins_ && ((now ^ word) & kGenMask) == 0; ++spin) {
+        std::this_thread::yield();
+        now = word_.load(std::memory_order_acquire);
+      }
+      if (((now ^ word) & kGenMask) == 0) {
+        sleepers_.fetch_add(1, std::memory_order_seq_cst);
+        now = word_.load(std::memory_order_acquire);
+        while (((now ^ word) & kGenMask) == 0) {
+          futex_wait(word_, now, nullptr);
+          now = word_.load(std::memory_order_acquire);
+        }
+        sleepers_.fetch_sub(1, std::memory_order_relaxed);
+      }
+      return slots;
     } else {
       // Paired with worker_returned(): one of the two sees the other (both seq_cst), so a rank
       // waiting for a worker that already returned is always released.
@@ -154,16 +242,62 @@ class ThreadShared {
         std::this_thread::yield();
         now = word_.load(std::memory_order_acquire);
       }
-      while (now == word) {
-        word_.wait(word, std::memory_order_acquire);
-        now = word_.load(std::memory_order_acquire);
-      }
+      if (now == word) now = sleep(word, rank, gen, op, timeout_s);
       // A completed collective stays valid even if a failure came right after: the next call
       // reports it.
       if (((now ^ word) & kGenMask) == 0) throw CommError(failure());
     }
     check_agreement(slots, gen);
     return slots;
+  }
+
+  /// Sleeps until word_ differs from `word`; with a timeout, fails the run when it runs out.
+  /// Returns the new word.
+  std::uint32_t sleep(std::uint32_t word, int rank, std::uint64_t gen, Op op, double timeout_s) {
+    using Clock = std::chrono::steady_clock;
+    const bool limited = timeout_s > 0;
+    const Clock::time_point deadline =
+        limited ? Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                     std::chrono::duration<double>(timeout_s))
+                : Clock::time_point::max();
+    sleepers_.fetch_add(1, std::memory_order_seq_cst);
+    std::uint32_t now = word_.load(std::memory_order_acquire);
+    while (now == word) {
+      if (!limited) {
+        futex_wait(word_, word, nullptr);
+      } else {
+        const Clock::duration left = deadline - Clock::now();
+        const timespec ts = to_timespec(left);
+        if (left <= Clock::duration::zero() || !futex_wait(word_, word, &ts)) {
+          now = word_.load(std::memory_order_acquire);
+          if (now != word) break;
+          timed_out(rank, gen, op, timeout_s);
+        }
+      }
+      now = word_.load(std::memory_order_acquire);
+    }
+    sleepers_.fetch_sub(1, std::memory_order_relaxed);
+    return now;
+  }
+
+  /// Rank `rank` waited `timeout_s` in collective #gen + 1: fail the run naming who is missing.
+  void timed_out(int rank, std::uint64_t gen, Op op, double timeout_s) {
+    std::vector<int> missing;
+    for (int r = 0; r < n_; ++r) {
+      if (entered_[static_cast<std::size_t>(r)].value.load(std::memory_order_relaxed) != gen + 1) {
+        missing.push_back(r);
+      }
+    }
+    {
+      std::lock_guard lock(mutex_);
+      if (timeout_s_ == 0) timeout_s_ = timeout_s;
+    }
+    timed_out_.store(true, std::memory_order_release);
+    fail(fmt::format(
+        "collective #{} ({}) timed out: worker {} waited {:g} s (collective timeout) but "
+        "worker{} {} did not arrive",
+        gen + 1, op_name(op), rank, timeout_s, missing.size() == 1 ? "" : "s",
+        missing.empty() ? std::string("(none: they arrived just now)") : rank_list(missing)));
   }
 
   /// A worker's body threw. The first exception of the run is the one run_threads rethrows;
@@ -192,6 +326,40 @@ class ThreadShared {
   /// Releases everyone (used when the run cannot even start all its threads).
   void abort(const std::string& why) { fail(why); }
 
+  /// Worker `rank`'s body ended (returned or threw).
+  void worker_done(int rank) {
+    {
+      std::lock_guard lock(mutex_);
+      done_.at(static_cast<std::size_t>(rank)) = true;
+    }
+    done_changed_.notify_all();
+  }
+
+  /// After a collective timed out, a hung worker may never end, and joining it would hang the
+  /// process. A failing worker calls this: it waits up to a grace period (the timeout, between
+  /// 1 and 10 s) for every worker to end; if some never do, it reports them with the failure on
+  /// stderr and ends the process with _exit(1) (their threads cannot be stopped, and they use
+  /// the caller's state, so the process cannot go on without them).
+  void end_process_if_hung() {
+    if (!timed_out()) return;
+    std::unique_lock lock(mutex_);
+    const double grace = std::clamp(timeout_s_, 1.0, 10.0);
+    const bool all = done_changed_.wait_for(lock, std::chrono::duration<double>(grace), [&] {
+      return std::all_of(done_.begin(), done_.end(), [](bool d) { return d; });
+    });
+    if (all) return;
+    std::vector<int> hung;
+    for (int r = 0; r < n_; ++r) {
+      if (!done_[static_cast<std::size_t>(r)]) hung.push_back(r);
+    }
+    std::fprintf(stderr,
+                 "dcopt: error: %s; worker%s %s still did not respond %g s later: ending the "
+                 "process\n",
+                 failure_.c_str(), hung.size() == 1 ? "" : "s", rank_list(hung).c_str(), grace);
+    std::fflush(stderr);
+    ::_exit(1);
+  }
+
   /// Called after all threads were joined.
   void rethrow_first_error() const {
     if (first_error_) std::rethrow_exception(first_error_);
@@ -206,8 +374,8 @@ class ThreadShared {
     std::lock_guard lock(mutex_);
     if (word_.load(std::memory_order_relaxed) & kFailed) return;
     failure_ = std::move(message);
-    word_.fetch_or(kFailed, std::memory_order_release);
-    word_.notify_all();
+    word_.fetch_or(kFailed, std::memory_order_seq_cst);
+    futex_wake_all(word_);  // rare: no need to check for sleepers
   }
 
   std::string failure() {
@@ -250,9 +418,16 @@ class ThreadShared {
   std::atomic<std::uint64_t> generation_ = 0;  ///< completed collectives (for slots, messages)
   std::atomic<int> arrived_ = 0;               ///< ranks in collective #generation_+1
   std::atomic<int> finished_rank_ = -1;        ///< first rank whose body returned normally
-  std::mutex mutex_;                           ///< guards failure_ and first_error_
+  std::atomic<int> sleepers_ = 0;              ///< ranks in (or about to enter) futex_wait
+  std::atomic<bool> timed_out_ = false;        ///< a collective timed out
+  std::unique_ptr<EnteredCount[]> entered_ = std::make_unique<EnteredCount[]>(
+      static_cast<std::size_t>(n_));  ///< per rank: collectives entered
+  std::mutex mutex_;                  ///< guards failure_ and first_error_
   std::string failure_;
   std::exception_ptr first_error_;
+  double timeout_s_ = 0;  ///< the first collective timeout that ran out
+  std::vector<bool> done_ = std::vector<bool>(static_cast<std::size_t>(n_));  ///< bodies ended
+  std::condition_variable done_changed_;
   std::vector<Slot> slots_[2];
 };
 
@@ -261,11 +436,11 @@ ThreadComm::ThreadComm(ThreadShared& shared, int rank) : shared_(shared), rank_(
 int ThreadComm::size() const { return shared_.size(); }
 
 void ThreadComm::barrier() {
-  shared_.exchange(rank_, Op::barrier, 0, [](Slot&) {});
+  shared_.exchange(rank_, collective_timeout(), Op::barrier, 0, [](Slot&) {});
 }
 
 void ThreadComm::allgather(std::span<const std::uint8_t> mine, std::vector<Bytes>& out) {
-  auto slots = shared_.exchange(rank_, Op::allgather, 0,
+  auto slots = shared_.exchange(rank_, collective_timeout(), Op::allgather, 0,
                                 [&](Slot& s) { s.bytes.assign(mine.begin(), mine.end()); });
   out.resize(slots.size());
   std::uint64_t received = 0;
@@ -278,7 +453,7 @@ void ThreadComm::allgather(std::span<const std::uint8_t> mine, std::vector<Bytes
 }
 
 void ThreadComm::broadcast(Bytes& bytes, int root) {
-  auto slots = shared_.exchange(rank_, Op::broadcast, root, [&](Slot& s) {
+  auto slots = shared_.exchange(rank_, collective_timeout(), Op::broadcast, root, [&](Slot& s) {
     if (rank_ == root) s.bytes.assign(bytes.begin(), bytes.end());
   });
   if (rank_ == root) {
@@ -291,7 +466,7 @@ void ThreadComm::broadcast(Bytes& bytes, int root) {
 }
 
 void ThreadComm::gather(std::span<const std::uint8_t> mine, int root, std::vector<Bytes>& out) {
-  auto slots = shared_.exchange(rank_, Op::gather, root,
+  auto slots = shared_.exchange(rank_, collective_timeout(), Op::gather, root,
                                 [&](Slot& s) { s.bytes.assign(mine.begin(), mine.end()); });
   if (rank_ != root) {
     out.clear();
@@ -317,7 +492,7 @@ void ThreadComm::allreduce(std::span<T> values) {
   const detail::AllreduceCall call = detail::allreduce_call<T>(*this, values.size());
   const int n = size();
   const detail::AllreducePlan plan = detail::plan_allreduce(call, n, rank_);
-  auto slots = shared_.exchange(rank_, Op::allreduce_sum, 0, [&](Slot& s) {
+  auto slots = shared_.exchange(rank_, collective_timeout(), Op::allreduce_sum, 0, [&](Slot& s) {
     s.call = call;
     // Small vectors: publish a copy, so that one exchange suffices (each rank sums all copies
     // while the others may already overwrite their own buffers).
@@ -348,11 +523,10 @@ void ThreadComm::allreduce(std::span<T> values) {
                   static_cast<T*>(slots[static_cast<std::size_t>(q)].data) + b);
       }
     }
-    // Our buffer is complete once every rank has written its chunk into it. This exchange cannot
-    // fail at entry: a failure needs a worker that threw or returned, and every worker is between
-    // the two exchanges of this call, in code that does not throw; so no rank leaves early while
-    // others still write into its buffer.
-    shared_.exchange(rank_, Op::allreduce_done, 0, [](Slot&) {});
+    // Our buffer is complete once every rank has written its chunk into it. This exchange does
+    // not fail or time out (see exchange()): no rank leaves early while others still write into
+    // its buffer, even if a timeout of another rank failed the run in the meantime.
+    shared_.exchange(rank_, collective_timeout(), Op::allreduce_done, 0, [](Slot&) {});
   }
   meter_.record(plan.metered_bytes, plan.metered_bytes);
 }
@@ -370,6 +544,8 @@ void run_threads(int n, const std::function<void(Communicator&)>& body) {
     } catch (...) {
       shared.worker_failed(rank, std::current_exception());
     }
+    shared.worker_done(rank);
+    shared.end_process_if_hung();
   };
   {
     std::vector<std::jthread> threads;  // joined when this block ends, also on exceptions

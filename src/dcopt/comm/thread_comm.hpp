@@ -16,6 +16,17 @@
 //     types, reduce modes or gather limits, or broadcast/gather with different roots, all get
 //     the same CommError naming what differed;
 //     the cluster stays usable afterwards (this is a checked usage error, not a failure).
+//   * With a collective timeout (Communicator::set_collective_timeout, per rank), a rank that
+//     waited that long in a collective fails the run: every waiting rank, and every rank
+//     entering a collective later, throws CommError("collective #<c> (<name>) timed out: worker
+//     <r> waited <s> s (collective timeout) but worker(s) <list> did not arrive"). If a worker
+//     that did not arrive still has not ended its body a grace period later (the timeout,
+//     clamped to 1..10 s), it is hung: run_threads cannot join it, so it prints that message and
+//     the hung ranks on stderr and ends the process with _exit(1).
+//     The second exchange of a chunked allreduce_sum never times out (other ranks write into
+//     this rank's buffer until it completes; no rank can hang between the two).
+//   Waiting costs: a rank whose peers are late yields a few times, then sleeps on a futex (with
+//   the timeout, if any); no system call happens unless some rank sleeps.
 #include <functional>
 #include <memory>
 

@@ -8,6 +8,7 @@ template <class F>
 void TimedComm::timed(F&& f) {
   inner_.set_reduce_mode(reduce_mode());
   inner_.set_reduce_gather_limit(reduce_gather_limit());
+  inner_.set_collective_timeout(collective_timeout());
   Stopwatch watch;
   f();
   seconds_ += watch.seconds();

@@ -2,7 +2,8 @@
 // TimedComm: a Communicator that forwards every collective to another one and adds up the wall
 // time spent inside them (waiting for peers included), so a training step can be split into
 // compute, compression and communication without touching the code that communicates. The
-// traffic meter mirrors the inner communicator's; reduce settings are passed on at every call.
+// traffic meter mirrors the inner communicator's; reduce settings and the collective timeout are
+// passed on at every call.
 #include "dcopt/comm/communicator.hpp"
 
 namespace dcopt {
@@ -10,7 +11,10 @@ namespace dcopt {
 class TimedComm final : public Communicator {
  public:
   /// `inner` is the caller's and outlives this object.
-  explicit TimedComm(Communicator& inner) : inner_(inner) { meter_ = inner.meter(); }
+  explicit TimedComm(Communicator& inner) : inner_(inner) {
+    meter_ = inner.meter();
+    set_collective_timeout(inner.collective_timeout());
+  }
 
   int rank() const override { return inner_.rank(); }
   int size() const override { return inner_.size(); }

@@ -1,6 +1,9 @@
 #include "dcopt/experiment/output_writer.hpp"
 
+#include <filesystem>
 #include <fstream>
+#include <stdexcept>
+#include <string>
 
 #include "dcopt/experiment/plots.hpp"
 #include "dcopt/experiment/summary.hpp"
@@ -65,6 +68,26 @@ std::vector<std::string> OutputWriter::finish(const RunResult& result, const std
     for (const auto& m : result.methods) plot.labels.push_back(m.label);
     plot.rows = &rows_;
     warnings = write_plots(plot);
+    // gnuplot exits 0 even when it could not write a plot (a full disk leaves empty files):
+    // then nothing is committed, so the previous output stays, and the staging directory goes.
+    for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+      if (entry.path().extension() == ".png" && entry.file_size() == 0) {
+        std::error_code ec;
+        const auto space = std::filesystem::space(dir, ec);
+        std::string what = out_.destination().string();
+        what += ": writing the outputs failed: gnuplot wrote an empty ";
+        what += entry.path().filename().string();
+        if (ec) {
+          what += " (is the disk full?)";
+        } else {
+          what += " (";
+          what += std::to_string(space.available);
+          what += " bytes free on that disk)";
+        }
+        what += "; nothing was written (an earlier output there is left as it was)";
+        throw std::runtime_error(what);
+      }
+    }
   }
   out_.commit();
   return warnings;

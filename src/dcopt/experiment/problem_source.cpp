@@ -2,9 +2,12 @@
 
 #include <fmt/format.h>
 
+#include <optional>
+
 #include "dcopt/core/error.hpp"
 #include "dcopt/data/split.hpp"
 #include "dcopt/experiment/dataset_input.hpp"
+#include "dcopt/experiment/memory_budget.hpp"
 #include "dcopt/experiment/problem_catalog.hpp"
 #include "dcopt/problems/dataset_problem.hpp"
 #include "dcopt/problems/quadratic.hpp"
@@ -42,8 +45,18 @@ class DatasetSource final : public ProblemSource {
                            : SmoothnessBound::max_row_norm;
     }
     if (nonconvex) options_.reference_constant = s.boolean("reference_constant", false);
+    const std::optional<double> max_memory = s.optional_number("max_memory", 1e-9, 1e12);
     s.reject_unused();
     data_ = load_dataset(input, s, problem.data_root);
+    // Before anything allocates per-feature vectors: a huge index (a typo, a hashed feature
+    // space) must not end in std::bad_alloc.
+    check_memory(run_memory_bytes(data_.num_features + 1, workers),  // + 1: a bias column
+                 max_memory,
+                 fmt::format("{}: the largest feature index is {}, so the dimension is {}",
+                             input.data.string(), data_.num_features, data_.num_features),
+                 fmt::format("set {}.dim (features beyond it are an error), fix the file, or "
+                             "raise {}.max_memory (GB)",
+                             s.context(), s.context()));
     if (data_.num_rows() < static_cast<std::size_t>(workers)) {
       throw InvalidArgument(s.context() + ": " + input.data.string() + " has " +
                             std::to_string(data_.num_rows()) +

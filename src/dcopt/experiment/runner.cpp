@@ -1,11 +1,14 @@
 #include "dcopt/experiment/runner.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <array>
 #include <bit>
 #include <cmath>
 #include <csignal>
 #include <optional>
+#include <string>
 
 #include "dcopt/compress/registry.hpp"
 #include "dcopt/core/error.hpp"
@@ -96,6 +99,34 @@ class MethodRun {
   /// request ended it after round interrupted_round() (a checkpoint of that round written).
   Outcome run(const Checkpoint* resume) {
     const MethodConfig& m = cfg_.methods[index_];
+    try {
+      return run_rounds(m, resume);
+    } catch (const CommError& e) {
+      throw CommError(where(m) + e.what());
+    } catch (const DecodeError& e) {
+      // A corrupt message from a peer. Only the ranks that decoded it throw; the others are
+      // released from their next collective by the backend (ThreadComm: "worker <r> failed";
+      // MPI: this rank's MPI_Abort in dcopt run), so no rank waits forever.
+      throw DecodeError(where(m) + e.what());
+    }
+  }
+
+ private:
+  // "worker 1, method 'marina' (codec randk:k=5), round 12: " for errors raised in a round.
+  std::string where(const MethodConfig& m) const {
+    std::string s = fmt::format("worker {}, method '{}'", ctx_.rank(), m.label);
+    try {
+      const std::string codec = m.settings.string("codec", "");
+      if (!codec.empty()) s += fmt::format(" (codec {})", codec);
+    } catch (const Error&) {
+      // Not a string: the method read it otherwise; the label names the method anyway.
+    }
+    s += round_ == 0 ? std::string(", initialization: ") : fmt::format(", round {}: ", round_);
+    return s;
+  }
+
+ public:
+  Outcome run_rounds(const MethodConfig& m, const Checkpoint* resume) {
     if (observer_) observer_->on_method_start(index_);
     std::unique_ptr<Method> method = build_method(instance_, m);
     result_.parameters = method->parameters();
@@ -118,6 +149,7 @@ class MethodRun {
     const std::uint64_t every = cfg_.stop.eval_every;
     const CheckpointOptions& checkpoints = state_.checkpoints;
     for (std::uint64_t k = first; k <= max_rounds; ++k) {
+      round_ = k;
       const std::uint64_t before = meter.total().bytes_sent;
       cost_ += method->step(ctx_, k);
       transport_sent_ += meter.total().bytes_sent - before;
@@ -325,6 +357,7 @@ class MethodRun {
   MetricRow row_;
   std::array<double, kSumCount> last_sums_{};  ///< of the last evaluation (allreduced)
   std::uint64_t stopped_at_ = 0;
+  std::uint64_t round_ = 0;  ///< the round running (0: initialization), for error messages
   int agreed_signal_ = 0;
   // Stop polls (stop_agreed): the next round due, the interval, and the last poll's round and
   // rank 0 clock (identical on every worker: they come from the poll's allreduce).
