@@ -126,3 +126,29 @@ TEST(StateIo, EveryTruncationIsADataError) {
 
 }  // namespace
 }  // namespace dcopt
+
+namespace dcopt {
+namespace {
+
+// Found by fuzz_state_reader: a length spelled with a redundant zero byte (0x81 0x00 for 1) was
+// accepted, so a state read to the end did not re-encode to its bytes.
+TEST(StateIo, ANonCanonicalLengthIsADataError) {
+  StateWriter w;
+  w.u64("a", 5);
+  std::vector<std::uint8_t> bytes = w.bytes();
+  ASSERT_EQ(bytes.at(0), 0x01);  // the name's length, one byte
+  bytes[0] = 0x81;
+  bytes.insert(bytes.begin() + 1, 0x00);
+  StateReader r(bytes, "test state");
+  try {
+    r.u64("a");
+    FAIL() << "a non-canonical length was accepted";
+  } catch (const DataError& e) {
+    EXPECT_NE(std::string(e.what()).find("non-canonical"), std::string::npos) << e.what();
+  }
+  StateReader ok(w.bytes(), "test state");
+  EXPECT_EQ(ok.u64("a"), 5u);
+}
+
+}  // namespace
+}  // namespace dcopt

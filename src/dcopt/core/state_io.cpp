@@ -89,7 +89,12 @@ std::uint64_t StateReader::varint(std::string_view name) {
     if (pos_ >= bytes_.size()) fail(name, "truncated");
     const std::uint8_t b = bytes_[pos_++];
     v |= static_cast<std::uint64_t>(b & 0x7F) << shift;
-    if (!(b & 0x80)) return v;
+    if (!(b & 0x80)) {
+      // The writer never ends a length with a zero byte after the first: such a length has a
+      // second spelling, and a strict reader accepts exactly what the writer writes.
+      if (b == 0 && shift > 0) fail(name, "non-canonical length (a redundant trailing zero byte)");
+      return v;
+    }
   }
   fail(name, "over-long length");
 }
