@@ -106,4 +106,29 @@ OutputLock::~OutputLock() {
   remove_created();
 }
 
+std::unique_ptr<OutputLock> lock_output_on_root(Communicator& comm,
+                                                const std::filesystem::path& out) {
+  std::unique_ptr<OutputLock> lock;
+  std::string error;
+  if (comm.rank() == 0) {
+    try {
+      lock = std::make_unique<OutputLock>(out);
+    } catch (const std::exception& e) {
+      error = e.what();
+    }
+  }
+  Bytes message(error.begin(), error.end());
+  comm.broadcast(message, 0);
+  if (!message.empty()) throw InvalidArgument(std::string(message.begin(), message.end()));
+  return lock;
+}
+
+void expect_one_rank_per_worker(const Communicator& comm, int workers, const std::string& source) {
+  if (comm.size() != workers) {
+    throw InvalidArgument(source + ": workers = " + std::to_string(workers) + " but " +
+                          std::to_string(comm.size()) + " MPI ranks were started; run mpirun -np " +
+                          std::to_string(workers) + " (one worker per rank)");
+  }
+}
+
 }  // namespace dcopt::cli

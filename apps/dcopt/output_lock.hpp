@@ -6,7 +6,11 @@
 // process ends, however it ends, so a crashed run (or one ended by _exit) never leaves a stale
 // lock, at most the empty file, which the next run takes over.
 #include <filesystem>
+#include <memory>
+#include <string>
 #include <vector>
+
+#include "dcopt/comm/communicator.hpp"
 
 namespace dcopt::cli {
 
@@ -31,5 +35,15 @@ class OutputLock {
   std::vector<std::filesystem::path> created_;  ///< parents this lock created, outermost first
   int fd_ = -1;
 };
+
+/// Collective, for an MPI run whose rank 0 writes the outputs: rank 0 takes the lock of `out`,
+/// every rank learns whether it got it, and all throw the same InvalidArgument if not. Returns
+/// the lock on rank 0, null elsewhere.
+std::unique_ptr<OutputLock> lock_output_on_root(Communicator& comm,
+                                                const std::filesystem::path& out);
+
+/// InvalidArgument unless the MPI job has one rank per configured worker (`source` names the
+/// config), saying which mpirun -np to use.
+void expect_one_rank_per_worker(const Communicator& comm, int workers, const std::string& source);
 
 }  // namespace dcopt::cli

@@ -100,27 +100,10 @@ int run_mpi_backend(const train::TrainConfig& cfg, const train::TrainData& data,
                     double timeout) {
   MpiComm comm;
   comm.set_collective_timeout(timeout);
-  if (comm.size() != cfg.workers) {
-    throw InvalidArgument(cfg.source + ": workers = " + std::to_string(cfg.workers) + " but " +
-                          std::to_string(comm.size()) + " MPI ranks were started; run mpirun -np " +
-                          std::to_string(cfg.workers) + " (one worker per rank)");
-  }
+  expect_one_rank_per_worker(comm, cfg.workers, cfg.source);
   const bool root = comm.rank() == 0;
-  // Rank 0 writes the outputs, so it holds the lock; every rank learns whether it got it.
-  std::unique_ptr<OutputLock> lock;
-  {
-    std::string error;
-    if (root) {
-      try {
-        lock = std::make_unique<OutputLock>(out);
-      } catch (const std::exception& e) {
-        error = e.what();
-      }
-    }
-    Bytes message(error.begin(), error.end());
-    comm.broadcast(message, 0);
-    if (!message.empty()) throw InvalidArgument(std::string(message.begin(), message.end()));
-  }
+  // Rank 0 writes the outputs, so it holds the lock.
+  const std::unique_ptr<OutputLock> lock = lock_output_on_root(comm, out);
   try {
     std::unique_ptr<train::TrainOutputs> outputs;
     if (root) outputs = std::make_unique<train::TrainOutputs>(cfg, out, !quiet);
