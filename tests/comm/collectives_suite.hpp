@@ -562,12 +562,73 @@ inline void check_seeded_run(Communicator& c) {
   check_seeded_run_of<float>(c);
 }
 
+/// allgather_combine: every rank gets combine(all contributions), computed from the contributions
+/// alone (here out[j] = sum over r, in rank order, of (r + 1) * byte j mod |m_r| of m_r), metered
+/// like allgather; an exception thrown by the combine reaches every rank, and the communicator
+/// stays usable.
+template <class T>
+void check_allgather_combine_of(Communicator& c) {
+  SCOPED_TRACE(who(c) + (sizeof(T) == 4 ? ", float" : ", double"));
+  const int n = c.size();
+  auto length = [](int r) { return static_cast<std::size_t>(r % 3 == 1 ? 0 : 5 + 11 * r); };
+  auto combine = [](const MessageSet& all, std::span<T> out) {
+    std::fill(out.begin(), out.end(), T{0});
+    for (int r = 0; r < all.size(); ++r) {
+      const auto m = all[r];
+      if (m.empty()) continue;
+      for (std::size_t j = 0; j < out.size(); ++j) out[j] += T(r + 1) * T(m[j % m.size()]);
+    }
+  };
+  for (int salt = 0; salt < 3; ++salt) {
+    const Bytes mine = pattern(c.rank(), length(c.rank()), salt);
+    std::vector<Bytes> expected_all;
+    std::uint64_t others = 0;
+    for (int r = 0; r < n; ++r) {
+      expected_all.push_back(pattern(r, length(r), salt));
+      if (r != c.rank()) others += length(r);
+    }
+    std::vector<T> want(17);
+    combine(GatheredMessages(expected_all), want);
+    std::vector<T> got(17, T{-1});
+    const Traffic before = c.meter().total();
+    c.allgather_combine(mine, std::span<T>(got), combine);
+    EXPECT_TRUE(same_bits<T>(got, want)) << "salt " << salt;
+    EXPECT_EQ(c.meter().total().bytes_sent - before.bytes_sent,
+              mine.size() * static_cast<std::uint64_t>(n - 1));
+    EXPECT_EQ(c.meter().total().bytes_received - before.bytes_received, others);
+    check_same_on_all_ranks<T>(c, got);
+  }
+  std::vector<T> out(3);
+  std::string error;
+  try {
+    c.allgather_combine({}, std::span<T>(out), [](const MessageSet& all, std::span<T>) {
+      std::string what = "combine failed with ";
+      what += std::to_string(all.size());
+      what += " messages";
+      throw DecodeError(what);
+    });
+  } catch (const DecodeError& e) {
+    error = e.what();
+  }
+  std::string want_error = "combine failed with ";
+  want_error += std::to_string(n);
+  want_error += " messages";
+  EXPECT_EQ(error, want_error);
+  c.barrier();  // still usable
+}
+
+inline void check_allgather_combine(Communicator& c) {
+  check_allgather_combine_of<double>(c);
+  check_allgather_combine_of<float>(c);
+}
+
 inline void run_all(Communicator& c) {
   check_rank_and_size(c);
   check_barrier(c);
   check_allgather(c);
   check_broadcast(c);
   check_gather(c);
+  check_allgather_combine(c);
   check_out_parameters_reuse_buffers(c);
   check_allreduce_sum(c);
   check_allreduce_matches_rank_order<float>(c);

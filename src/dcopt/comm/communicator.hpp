@@ -17,6 +17,48 @@ namespace dcopt {
 
 using Bytes = std::vector<std::uint8_t>;
 
+/// The contributions of one allgather_combine call, indexed by rank; read-only, valid only
+/// during the combine.
+class MessageSet {
+ public:
+  virtual int size() const = 0;
+  virtual std::span<const std::uint8_t> operator[](int rank) const = 0;
+
+ protected:
+  ~MessageSet() = default;
+};
+
+/// Contributions held one vector per rank (what allgather and gather return) as a MessageSet.
+class GatheredMessages final : public MessageSet {
+ public:
+  explicit GatheredMessages(const std::vector<Bytes>& all) : all_(all) {}
+  int size() const override { return static_cast<int>(all_.size()); }
+  std::span<const std::uint8_t> operator[](int rank) const override {
+    return all_[static_cast<std::size_t>(rank)];
+  }
+
+ private:
+  const std::vector<Bytes>& all_;
+};
+
+/// A non-owning reference to the combine step of allgather_combine: any callable
+/// `void(const MessageSet&, std::span<T>)`. It must outlive the call (a lambda passed directly
+/// does); nothing is allocated.
+template <class T>
+class CombineRef {
+ public:
+  template <class F>
+  CombineRef(const F& f)  // NOLINT(google-explicit-constructor): a parameter type, like span
+      : object_(&f), call_([](const void* o, const MessageSet& all, std::span<T> out) {
+          (*static_cast<const F*>(o))(all, out);
+        }) {}
+  void operator()(const MessageSet& all, std::span<T> out) const { call_(object_, all, out); }
+
+ private:
+  const void* object_;
+  void (*call_)(const void*, const MessageSet&, std::span<T>);
+};
+
 /// How allreduce_sum adds the ranks' contributions.
 enum class ReduceMode {
   /// Element i of the result is (((v0[i] + v1[i]) + v2[i]) + ... + v_{n-1}[i]) in the element
@@ -74,6 +116,26 @@ class Communicator {
     gather(mine, root, out);
     return out;
   }
+
+  /// "Allgather, then one function of all the contributions": every rank contributes `mine`
+  /// (any size, may be empty); `combine(all, out)` writes the result into `out` from the
+  /// contributions alone, so it is the same on every rank: it must not read rank-specific state
+  /// (a server step that every rank would compute identically from the allgathered messages,
+  /// e.g. decoding and averaging them). Every rank passes the same out.size() and element type
+  /// (ThreadComm checks it: CommError on every rank). If `combine` throws, the call throws that
+  /// exception on every rank. Metered like allgather.
+  ///
+  /// Why it exists: with n ranks in one process, n identical combines of n messages each are
+  /// n^2 work. ThreadComm runs `combine` once for all its ranks (on one of them, while the others
+  /// wait) and copies the result to each; MpiComm allgathers and runs it on every rank (one rank
+  /// per process, as before). The result is the same bits on both.
+  ///
+  /// The default (for decorators that need nothing else): allgather(), then `combine` on this
+  /// rank.
+  virtual void allgather_combine(std::span<const std::uint8_t> mine, std::span<double> out,
+                                 CombineRef<double> combine);
+  virtual void allgather_combine(std::span<const std::uint8_t> mine, std::span<float> out,
+                                 CombineRef<float> combine);
 
   /// Element-wise sum over ranks, result in `values` on every rank, added as reduce_mode() says
   /// (default: deterministic, in rank order). All ranks must pass the same length and element

@@ -224,8 +224,7 @@ std::uint64_t MpiComm::layout_from_sizes(const char* what, const char* what_tota
   return total;
 }
 
-void MpiComm::allgather(std::span<const std::uint8_t> mine, std::vector<Bytes>& out) {
-  ++collectives_;
+std::uint64_t MpiComm::allgather_flat(std::span<const std::uint8_t> mine) {
   allgather_sizes(mine.size());
   const std::uint64_t total = layout_from_sizes("allgather", "allgather (total of all ranks)");
   flat_.resize(total);
@@ -240,12 +239,57 @@ void MpiComm::allgather(std::span<const std::uint8_t> mine, std::vector<Bytes>& 
         return MPI_Iallgatherv(mine.data(), count, MPI_BYTE, flat_.data(), counts_.data(),
                                displs_.data(), MPI_BYTE, comm_, r);
       });
+  meter_.record(mine.size() * static_cast<std::uint64_t>(size_ - 1), total - mine.size());
+  return total;
+}
+
+void MpiComm::allgather(std::span<const std::uint8_t> mine, std::vector<Bytes>& out) {
+  ++collectives_;
+  allgather_flat(mine);
   out.resize(static_cast<std::size_t>(size_));
   for (std::size_t r = 0; r < out.size(); ++r) {
     auto begin = flat_.begin() + displs_[r];
     out[r].assign(begin, begin + counts_[r]);
   }
-  meter_.record(mine.size() * static_cast<std::uint64_t>(size_ - 1), total - mine.size());
+}
+
+namespace {
+
+/// The ranks' parts of an allgathered flat buffer.
+class FlatMessages final : public MessageSet {
+ public:
+  FlatMessages(const Bytes& flat, const std::vector<int>& counts, const std::vector<int>& displs)
+      : flat_(flat), counts_(counts), displs_(displs) {}
+  int size() const override { return static_cast<int>(counts_.size()); }
+  std::span<const std::uint8_t> operator[](int rank) const override {
+    const auto r = static_cast<std::size_t>(rank);
+    return std::span<const std::uint8_t>(flat_.data() + displs_[r],
+                                         static_cast<std::size_t>(counts_[r]));
+  }
+
+ private:
+  const Bytes& flat_;
+  const std::vector<int>& counts_;
+  const std::vector<int>& displs_;
+};
+
+}  // namespace
+
+template <class T>
+void MpiComm::combine(std::span<const std::uint8_t> mine, std::span<T> out, CombineRef<T> f) {
+  ++collectives_;
+  allgather_flat(mine);
+  f(FlatMessages(flat_, counts_, displs_), out);
+}
+
+void MpiComm::allgather_combine(std::span<const std::uint8_t> mine, std::span<double> out,
+                                CombineRef<double> f) {
+  combine(mine, out, f);
+}
+
+void MpiComm::allgather_combine(std::span<const std::uint8_t> mine, std::span<float> out,
+                                CombineRef<float> f) {
+  combine(mine, out, f);
 }
 
 void MpiComm::broadcast(Bytes& bytes, int root) {

@@ -71,6 +71,11 @@ class MpiComm final : public Communicator {
   using Communicator::gather;
   /// MPI_Allgather of the sizes, then MPI_Allgatherv of the bytes.
   void allgather(std::span<const std::uint8_t> mine, std::vector<Bytes>& out) override;
+  /// The allgather above (into a flat buffer, no per-rank copies), then `combine` on this rank.
+  void allgather_combine(std::span<const std::uint8_t> mine, std::span<double> out,
+                         CombineRef<double> combine) override;
+  void allgather_combine(std::span<const std::uint8_t> mine, std::span<float> out,
+                         CombineRef<float> combine) override;
   /// MPI_Bcast of the size, then of the bytes. All ranks must pass the same root.
   void broadcast(Bytes& bytes, int root) override;
   /// MPI_Allgather of the sizes (so every rank can check them and fail together), then
@@ -97,6 +102,10 @@ class MpiComm final : public Communicator {
   /// Receives the notes that have arrived (see the header comment).
   void drain_notes();
   void allgather_sizes(std::uint64_t mine);
+  /// The allgather into flat_ (counts_, displs_ describe it); returns the total bytes.
+  std::uint64_t allgather_flat(std::span<const std::uint8_t> mine);
+  template <class T>
+  void combine(std::span<const std::uint8_t> mine, std::span<T> out, CombineRef<T> f);
   void check_root(int root, const char* what) const;
   /// Offsets of the ranks' parts in flat_ from sizes_ (counts_, displs_); returns the total.
   std::uint64_t layout_from_sizes(const char* what, const char* what_total);

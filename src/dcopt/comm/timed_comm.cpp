@@ -21,6 +21,29 @@ void TimedComm::barrier() {
 void TimedComm::allgather(std::span<const std::uint8_t> mine, std::vector<Bytes>& out) {
   timed([&] { inner_.allgather(mine, out); });
 }
+template <class T>
+void TimedComm::timed_combine(std::span<const std::uint8_t> mine, std::span<T> out,
+                              CombineRef<T> f) {
+  double inside = 0;
+  auto timed_f = [&](const MessageSet& all, std::span<T> o) {
+    Stopwatch watch;
+    f(all, o);
+    inside += watch.seconds();
+  };
+  timed([&] { inner_.allgather_combine(mine, out, timed_f); });
+  seconds_ -= inside;
+}
+
+void TimedComm::allgather_combine(std::span<const std::uint8_t> mine, std::span<double> out,
+                                  CombineRef<double> f) {
+  timed_combine(mine, out, f);
+}
+
+void TimedComm::allgather_combine(std::span<const std::uint8_t> mine, std::span<float> out,
+                                  CombineRef<float> f) {
+  timed_combine(mine, out, f);
+}
+
 void TimedComm::broadcast(Bytes& bytes, int root) {
   timed([&] { inner_.broadcast(bytes, root); });
 }

@@ -22,6 +22,11 @@ class TimedComm final : public Communicator {
   using Communicator::allgather;
   using Communicator::gather;
   void allgather(std::span<const std::uint8_t> mine, std::vector<Bytes>& out) override;
+  /// The combine's own time (the server step's decoding) is not counted as communication.
+  void allgather_combine(std::span<const std::uint8_t> mine, std::span<double> out,
+                         CombineRef<double> combine) override;
+  void allgather_combine(std::span<const std::uint8_t> mine, std::span<float> out,
+                         CombineRef<float> combine) override;
   void broadcast(Bytes& bytes, int root) override;
   void gather(std::span<const std::uint8_t> mine, int root, std::vector<Bytes>& out) override;
   void allreduce_sum(std::span<float> values) override;
@@ -34,6 +39,8 @@ class TimedComm final : public Communicator {
  private:
   template <class F>
   void timed(F&& f);
+  template <class T>
+  void timed_combine(std::span<const std::uint8_t> mine, std::span<T> out, CombineRef<T> f);
 
   Communicator& inner_;
   double seconds_ = 0;

@@ -57,21 +57,32 @@ std::uint64_t average_into(WorkerContext& ctx, const Compressor& codec, std::spa
     codec.encode(mine, rng, msg);
     sent = msg.bytes;
   }
-  collect(ctx, sent, all);
-  vec::fill(avg, T{0});
-  for (int w = 0; ctx.runs_server() && w < n; ++w) {
-    const Bytes& bytes = all[static_cast<std::size_t>(w)];
-    const double wt = weight(w);
-    // Every codec message carries a header, so "sent nothing" and "sent an empty vector" differ:
-    // a mismatch means the workers disagree on who participates.
-    if (bytes.empty() != (wt == 0.0)) {
-      throw CommError("exchange in round " + std::to_string(round) + ": worker " +
-                      std::to_string(w) +
-                      (bytes.empty() ? " sent nothing but was expected to send"
-                                     : " sent a message but was not selected"));
+  // The server step: decode every message with its weight into `out`, in rank order. It reads
+  // only the messages and what every rank has alike (the codec, the weights, the seed), so under
+  // allgather it is computed once for all the ranks of a process (allgather_combine).
+  auto decode_all = [&](const MessageSet& messages, std::span<T> out) {
+    vec::fill(out, T{0});
+    for (int w = 0; w < n; ++w) {
+      const std::span<const std::uint8_t> bytes = messages[w];
+      const double wt = weight(w);
+      // Every codec message carries a header, so "sent nothing" and "sent an empty vector"
+      // differ: a mismatch means the workers disagree on who participates.
+      if (bytes.empty() != (wt == 0.0)) {
+        throw CommError("exchange in round " + std::to_string(round) + ": worker " +
+                        std::to_string(w) +
+                        (bytes.empty() ? " sent nothing but was expected to send"
+                                       : " sent a message but was not selected"));
+      }
+      if (wt == 0.0) continue;
+      codec.decode_add(bytes, wt * opt.scale, out, codec_stream(ctx, w, round, slot, opt.streams));
     }
-    if (wt == 0.0) continue;
-    codec.decode_add(bytes, wt * opt.scale, avg, codec_stream(ctx, w, round, slot, opt.streams));
+  };
+  if (ctx.topology == Topology::allgather) {
+    ctx.comm.allgather_combine(sent, avg, decode_all);
+  } else {
+    collect(ctx, sent, all);
+    vec::fill(avg, T{0});
+    if (ctx.runs_server()) decode_all(GatheredMessages(all), avg);
   }
   if (!opt.my_decoded.empty()) {
     vec::fill(opt.my_decoded, T{0});
