@@ -85,12 +85,19 @@ int run_threads_backend(const train::TrainConfig& cfg, const train::TrainData& d
   const OutputLock lock(out);  // one run at a time per --out
   train::TrainOutputs outputs(cfg, out, !quiet);
   train::TrainResult result;
-  run_threads(cfg.workers, [&](Communicator& comm) {
-    comm.set_collective_timeout(timeout);
-    train::TrainResult r =
-        train::train_worker(comm, cfg, data, comm.rank() == 0 ? &outputs : nullptr, ck);
-    if (comm.rank() == 0) result = std::move(r);
-  });
+  // torch keeps per-thread state (grad mode, its intra-op thread count) across a worker's
+  // collectives: every worker keeps a thread of its own.
+  ThreadRunOptions threads;
+  threads.thread_per_worker = true;
+  run_threads(
+      cfg.workers,
+      [&](Communicator& comm) {
+        comm.set_collective_timeout(timeout);
+        train::TrainResult r =
+            train::train_worker(comm, cfg, data, comm.rank() == 0 ? &outputs : nullptr, ck);
+        if (comm.rank() == 0) result = std::move(r);
+      },
+      threads);
   finish(result, outputs, ck, out, "threads");
   return exit_code(result);
 }

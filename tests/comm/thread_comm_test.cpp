@@ -6,6 +6,8 @@
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
+#include <mutex>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -48,7 +50,11 @@ TEST_P(ThreadCommSuite, SeededRunIsBitIdenticalAcrossRunsAndRanks) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Sizes, ThreadCommSuite, ::testing::Values(1, 2, 3, 4, 7),
-                         [](const auto& info) { return "n" + std::to_string(info.param); });
+                         [](const auto& info) {
+                           std::string name = "n";
+                           name += std::to_string(info.param);
+                           return name;
+                         });
 
 TEST(ThreadComm, BarrierWaitsForEveryone) {
   const int n = 5;
@@ -66,9 +72,135 @@ TEST(ThreadComm, BarrierWaitsForEveryone) {
   EXPECT_EQ(arrived.load(), n * 200);
 }
 
+// Workers are fibers on a pool: a thousand workers on two threads run every collective, and the
+// numbers are those of the serial rank-order reference (allreduce summed at completion, small
+// and big vectors).
+TEST(ThreadComm, AThousandWorkersRunOnTwoThreads) {
+  const int n = 1000;
+  std::mutex mutex;
+  std::set<std::thread::id> threads;
+  std::vector<std::vector<double>> results(n);
+  ThreadRunOptions options;
+  options.threads = 2;
+  run_threads(
+      n,
+      [&](Communicator& c) {
+        {
+          std::lock_guard lock(mutex);
+          threads.insert(std::this_thread::get_id());
+        }
+        // A plan that allgathers (the default limit) and one that chunks (limit 0): both are
+        // summed at completion here, as there are more workers than threads.
+        const auto small = comm_suite::seeded_run(c, 7, 5, 40);
+        c.set_reduce_gather_limit(0);
+        const auto big = comm_suite::seeded_run(c, 7, 5, 40);
+        EXPECT_TRUE(comm_suite::same_bits(small, big));
+        results[static_cast<std::size_t>(c.rank())] = big;
+      },
+      options);
+  EXPECT_LE(threads.size(), 2u);
+  const auto want = comm_suite::seeded_reference(n, 7, 5, 40);
+  for (int r = 0; r < n; ++r) {
+    EXPECT_TRUE(comm_suite::same_bits(results[static_cast<std::size_t>(r)], want)) << r;
+  }
+}
+
+// The sums are the same bits whether the pool has one thread, a few, or one per worker (where
+// big vectors are summed chunk by chunk in parallel instead of at completion).
+TEST(ThreadComm, ResultsDoNotDependOnThePoolSize) {
+  const int n = 7;
+  const auto want = comm_suite::seeded_reference<float>(n, 99, 20, 20000);
+  for (int threads : {0, 1, 2, 3, -1}) {
+    ThreadRunOptions options;
+    if (threads >= 0) options.threads = threads;
+    options.thread_per_worker = threads < 0;
+    std::vector<std::vector<float>> got(n);
+    run_threads(
+        n,
+        [&](Communicator& c) {
+          got[static_cast<std::size_t>(c.rank())] = comm_suite::seeded_run<float>(c, 99, 20, 20000);
+        },
+        options);
+    for (int r = 0; r < n; ++r) {
+      EXPECT_TRUE(comm_suite::same_bits(got[static_cast<std::size_t>(r)], want))
+          << "threads " << threads << ", rank " << r;
+    }
+  }
+}
+
+// thread_per_worker: every worker stays on one OS thread of its own for its whole body (torch's
+// per-thread state); without it, a worker stays on one pool thread too (r % threads).
+TEST(ThreadComm, EveryWorkerKeepsItsThreadAcrossCollectives) {
+  for (const bool per_worker : {true, false}) {
+    const int n = 6;
+    std::vector<std::thread::id> first(n);
+    std::atomic<int> moved{0};
+    ThreadRunOptions options;
+    options.thread_per_worker = per_worker;
+    options.threads = 2;
+    run_threads(
+        n,
+        [&](Communicator& c) {
+          first[static_cast<std::size_t>(c.rank())] = std::this_thread::get_id();
+          for (int k = 0; k < 50; ++k) {
+            c.barrier();
+            if (std::this_thread::get_id() != first[static_cast<std::size_t>(c.rank())]) ++moved;
+          }
+        },
+        options);
+    EXPECT_EQ(moved.load(), 0) << per_worker;
+    const std::set<std::thread::id> distinct(first.begin(), first.end());
+    EXPECT_EQ(distinct.size(), per_worker ? 6u : 2u);
+  }
+}
+
+// allgather_combine runs its combine once per collective for all the workers of the process
+// (the server step is not repeated n times), and the workers must agree on the result's shape.
+TEST(ThreadComm, AllgatherCombineRunsOncePerCollective) {
+  const int n = 50;
+  std::atomic<int> calls{0};
+  run_threads(n, [&](Communicator& c) {
+    for (int k = 0; k < 10; ++k) {
+      std::vector<double> out(4);
+      const std::uint8_t b = static_cast<std::uint8_t>(c.rank() % 7);
+      c.allgather_combine(std::span<const std::uint8_t>(&b, 1), std::span<double>(out),
+                          [&](const MessageSet& all, std::span<double> o) {
+                            ++calls;
+                            double sum = 0;
+                            for (int r = 0; r < all.size(); ++r) sum += all[r][0];
+                            std::fill(o.begin(), o.end(), sum);
+                          });
+      double want = 0;
+      for (int r = 0; r < n; ++r) want += r % 7;
+      EXPECT_EQ(out[0], want);
+    }
+  });
+  EXPECT_EQ(calls.load(), 10);
+}
+
+TEST(ThreadComm, MismatchedCombineShapesFailOnEveryRankNamingThem) {
+  std::atomic<int> failures{0};
+  run_threads(3, [&](Communicator& c) {
+    std::vector<double> out(c.rank() == 1 ? 5 : 4);
+    try {
+      c.allgather_combine({}, std::span<double>(out), [](const MessageSet&, std::span<double>) {});
+    } catch (const CommError& e) {
+      EXPECT_THAT(e.what(), HasSubstr("rank 1: allgather_combine into 5 fp64 values")) << e.what();
+      ++failures;
+    }
+    c.barrier();  // the cluster stays usable
+  });
+  EXPECT_EQ(failures.load(), 3);
+}
+
 TEST(ThreadComm, RejectsNonPositiveWorkerCount) {
   EXPECT_THROW(run_threads(0, [](Communicator&) {}), InvalidArgument);
   EXPECT_THROW(run_threads(-3, [](Communicator&) {}), InvalidArgument);
+  ThreadRunOptions negative;
+  negative.threads = -1;
+  EXPECT_THROW(run_threads(
+                   2, [](Communicator&) {}, negative),
+               InvalidArgument);
 }
 
 TEST(ThreadComm, FailingWorkerReleasesOthersAndItsOwnErrorIsRethrown) {

@@ -7,12 +7,13 @@
 
 #include <algorithm>
 #include <atomic>
+#include <boost/context/fiber.hpp>
+#include <boost/context/protected_fixedsize_stack.hpp>
 #include <cerrno>
 #include <chrono>
 #include <climits>
 #include <condition_variable>
 #include <cstdio>
-#include <ctime>
 #include <exception>
 #include <memory>
 #include <mutex>
@@ -34,6 +35,18 @@ enum class Op : std::uint8_t {
   gather,
   allreduce_sum,
   allreduce_done,  ///< the second exchange of a chunked allreduce_sum
+  allgather_combine,
+};
+
+/// The second exchange of a two-exchange collective: it neither fails nor times out (the other
+/// ranks still read or write this rank's data until it completes, in code that does not throw).
+bool completing(Op op) { return op == Op::allreduce_done; }
+
+/// What every rank must pass identically to one allgather_combine.
+struct CombineCall {
+  std::uint64_t count = 0;       ///< elements of the result
+  std::uint64_t elem_bytes = 0;  ///< 4 (float) or 8 (double)
+  friend bool operator==(const CombineCall&, const CombineCall&) = default;
 };
 
 const char* op_name(Op op) {
@@ -44,6 +57,7 @@ const char* op_name(Op op) {
     case Op::gather: return "gather";
     case Op::allreduce_sum: return "allreduce_sum";
     case Op::allreduce_done: return "allreduce_sum (completion)";
+    case Op::allgather_combine: return "allgather_combine";
   }
   return "?";
 }
@@ -58,26 +72,20 @@ struct alignas(64) Slot {
   // allreduce_sum: what the call was, and either a copy of the values (allgather realization) or
   // the caller's buffer itself (chunked realization, which reads and writes it in place).
   detail::AllreduceCall call;
+  CombineCall combine;
+  const void* combine_fn = nullptr;  ///< allgather_combine: the caller's CombineRef<T>
+  bool sum_at_completion = false;    ///< allreduce_sum: summed once when the collective completes
   void* data = nullptr;
-  std::vector<float> f32;
-  std::vector<double> f64;
 };
-
-/// The slot's copy buffer for element type T (Slot or const Slot).
-template <class T, class S>
-auto& copies(S& s) {
-  if constexpr (std::is_same_v<T, float>) {
-    return s.f32;
-  } else {
-    return s.f64;
-  }
-}
 
 std::string describe(const Slot& s) {
   switch (s.op) {
     case Op::broadcast:
     case Op::gather: return fmt::format("{}(root={})", op_name(s.op), s.root);
     case Op::allreduce_sum: return "allreduce_sum of " + detail::describe(s.call);
+    case Op::allgather_combine:
+      return fmt::format("allgather_combine into {} fp{} values", s.combine.count,
+                         s.combine.elem_bytes * 8);
     default: return op_name(s.op);
   }
 }
@@ -103,17 +111,6 @@ void futex_wake_all(std::atomic<std::uint32_t>& w) {
   ::syscall(SYS_futex, futex_word(w), FUTEX_WAKE_PRIVATE, INT_MAX, nullptr, nullptr, 0);
 }
 
-timespec to_timespec(std::chrono::nanoseconds d) {
-  const auto ns = std::max<std::int64_t>(d.count(), 0);
-  return timespec{static_cast<time_t>(ns / 1000000000), static_cast<long>(ns % 1000000000)};
-}
-
-/// Rank r's count of the collectives it entered, on a cache line of its own (each rank writes
-/// its own on every collective; a rank whose collective timed out reads them all).
-struct alignas(64) EnteredCount {
-  std::atomic<std::uint64_t> value = 0;
-};
-
 std::string rank_list(const std::vector<int>& ranks) {
   std::string s;
   for (std::size_t i = 0; i < ranks.size(); ++i) {
@@ -138,166 +135,502 @@ std::string exception_message(const std::exception_ptr& e) {
 
 }  // namespace
 
-/// The state the workers of one run_threads() call share: a generation-counted barrier and two
-/// sets of slots. Collective number c (0-based, the same on every rank) uses slots[c % 2]: a rank
-/// can only write slots[c % 2] again in collective c + 2, which it can only enter after every
-/// rank arrived at collective c + 1, i.e. after every rank finished reading collective c. So one
-/// barrier per collective suffices and readers need no lock.
-///
-/// The barrier takes no lock on the way through: a rank publishes its slot, counts itself in with
-/// one atomic increment, and the last rank in bumps a 32-bit futex word that the others wait on.
-/// A woken rank only re-reads that word, so waking n - 1 sleepers does not make them queue on a
-/// mutex one after another (what a condition variable's wait does), which with many threads on
-/// few cores cost more than the collective. The last rank in calls the kernel to wake sleepers
-/// only if some rank sleeps (sleepers_), so a collective whose ranks all arrive while the others
-/// still yield makes no system call. The mutex only guards the failure state.
-///
-/// Collective timeout: a rank that has to sleep sleeps at most its communicator's
-/// collective_timeout(); when that runs out it fails the run with a message naming the ranks that
-/// have not entered the collective (entered_), which releases every waiting rank.
-class ThreadShared {
+namespace {
+
+namespace bctx = boost::context;
+
+/// Where a worker is (Worker::state).
+enum WorkerState : int {
+  kReady,      ///< queued to be resumed in the current phase (or not started yet)
+  kRunning,    ///< on a pool thread
+  kSuspended,  ///< in a collective, waiting for the others
+  kFinished,   ///< its body ended
+};
+
+/// One worker: its fiber and what the scheduler and the watchdog need to know about it. The
+/// atomics are read by other threads (the watchdog, a thread that takes the worker over).
+struct alignas(64) Worker {
+  bctx::fiber fiber;  ///< the suspended fiber (empty while it runs, and once it has finished)
+  bctx::fiber sink;   ///< while it runs: the pool thread's context it suspends to
+  std::atomic<int> state = kReady;
+  std::atomic<std::uint64_t> entered = 0;  ///< collectives entered (#c of the current one)
+  std::atomic<std::uint8_t> op = 0;        ///< the Op it waits in
+  std::atomic<double> timeout_s = 0;       ///< its collective timeout (0: none)
+};
+
+/// The workers of one pool thread to resume in one phase (rank r is in lane r % threads: a worker
+/// always runs on the same thread). Double-buffered by phase parity: the list of phase p
+/// is rewritten only when phase p + 1 completes, which needs every worker of phase p to have
+/// been taken and run.
+struct alignas(64) Lane {
+  std::atomic<std::uint64_t> claim = 0;  ///< (phase mod 2^32) << 32 | next index to take
+  std::atomic<std::uint32_t> size[2] = {0, 0};
+  std::vector<int> ranks[2];
+};
+
+/// A collective's slots as the MessageSet of allgather_combine (no copies).
+class SlotMessages final : public MessageSet {
  public:
-  explicit ThreadShared(int n)
-      : n_(n),
-        // Yielding before sleeping pays off only while the ranks we wait for have cores to run
-        // on; with more ranks than cores the yields mostly hand the core to other waiters (or to
-        // other processes), so then a waiting rank sleeps at once.
-        spins_(static_cast<unsigned>(n) <= std::max(1u, std::thread::hardware_concurrency()) ? 64
-                                                                                             : 0) {
-    for (auto& s : slots_) s.resize(static_cast<std::size_t>(n));
+  explicit SlotMessages(std::span<const Slot> slots) : slots_(slots) {}
+  int size() const override { return static_cast<int>(slots_.size()); }
+  std::span<const std::uint8_t> operator[](int rank) const override {
+    return slots_[static_cast<std::size_t>(rank)].bytes;
   }
 
-  /// True once a collective timed out (run_threads then does not wait forever for a hung worker).
-  bool timed_out() const { return timed_out_.load(std::memory_order_acquire); }
+ private:
+  std::span<const Slot> slots_;
+};
+
+std::int64_t steady_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+/// The state the workers of one run_threads() call share, and the scheduler that runs them.
+///
+/// Phases: phase 0 starts every worker; phase c (c >= 1) resumes every worker once collective #c
+/// is complete. In a phase each worker runs until it enters its next collective (it publishes its
+/// slot and suspends) or ends its body. The pool thread that sees the last worker of a phase come
+/// back completes it: the collective is then complete (every worker entered it), and the next
+/// phase's workers are queued. Collective #c uses slots[c % 2]: a worker writes slots[c % 2] again
+/// only in collective #c + 2, which it enters after every worker entered #c + 1, i.e. after every
+/// worker finished reading #c. So readers need no lock.
+///
+/// Failure: the first failure (a worker threw, returned early, a timeout) is recorded and every
+/// pool thread is woken; each resumes the workers suspended in an incomplete collective ("drains"
+/// them), which then throw CommError. Workers in a completing exchange (the second exchange of a
+/// two-exchange collective) are not drained: they wait for it to complete, as every worker reaches
+/// it.
+///
+/// Waiting: a pool thread with nothing to run waits for signal_ to change (a phase completed, the
+/// run failed or ended); it yields a few times, then sleeps on the futex word, and only a thread
+/// that sleeps costs the others a system call to wake it (sleepers_).
+class ThreadShared {
+ public:
+  ThreadShared(int n, const std::function<void(Communicator&)>& body,
+               const ThreadRunOptions& options)
+      : n_(n),
+        body_(body),
+        per_worker_(options.thread_per_worker),
+        threads_(per_worker_ ? n
+                             : std::min(n, options.threads > 0
+                                               ? options.threads
+                                               : static_cast<int>(std::max(
+                                                     1u, std::thread::hardware_concurrency())))),
+        // Yielding before sleeping pays off only while the threads we wait for have cores to run
+        // on; with more threads than cores the yields mostly hand the core to other waiters.
+        spins_(static_cast<unsigned>(threads_) <= std::max(1u, std::thread::hardware_concurrency())
+                   ? 64
+                   : 0),
+        // Workers taken per claim of a lane (a lane is served by one thread, except when the
+        // run failed to start its threads).
+        batch_(std::clamp(n / threads_, 1, 64)),
+        workers_(std::make_unique<Worker[]>(static_cast<std::size_t>(n))),
+        lanes_(std::make_unique<Lane[]>(static_cast<std::size_t>(threads_))) {
+    for (auto& s : slots_) s.resize(static_cast<std::size_t>(n));
+    // A worker with a thread of its own gets a thread-sized stack (torch's kernels use deep
+    // stacks); the others a smaller one: thousands of them are reserved address space, and only
+    // the pages a worker touches cost memory. Each has a guard page below it.
+    const std::size_t stack = per_worker_ ? (8u << 20) : (512u << 10);
+    for (int r = 0; r < n; ++r) {
+      worker(r).fiber =
+          bctx::fiber(std::allocator_arg, bctx::protected_fixedsize_stack(stack),
+                      [this, r](bctx::fiber&& sink) { return fiber_main(r, std::move(sink)); });
+      Lane& lane = lane_of(r);
+      lane.ranks[0].push_back(r);
+      lane.size[0].store(static_cast<std::uint32_t>(lane.ranks[0].size()),
+                         std::memory_order_relaxed);
+    }
+    pending_.store(n, std::memory_order_relaxed);
+  }
 
   int size() const { return n_; }
 
-  /// Publishes this rank's contribution (written by `fill` into its slot) and waits until every
-  /// rank has published. Returns all ranks' slots of this collective, valid until this rank
+  /// Publishes this rank's contribution (written by `fill` into its slot) and suspends until
+  /// every rank has published. Returns all ranks' slots of this collective, valid until this rank
   /// enters its next collective. Throws CommError if the run failed, or if the ranks disagree on
-  /// the collective (then every rank throws the same error).
-  /// `timeout_s` > 0: wait at most that long for the others (see the class comment).
-  ///
-  /// Op::allreduce_done is different: it neither fails nor times out, it waits until every rank
-  /// arrived, because the other ranks may still write into this rank's buffer until then (every
-  /// rank is between the two exchanges of a chunked allreduce_sum, in code that does not throw,
-  /// so every rank arrives).
+  /// the collective (then every rank throws the same error). `timeout_s` > 0: wait at most that
+  /// long for the others (see the class comment). A completing op neither fails nor times out.
   template <class Fill>
   std::span<const Slot> exchange(int rank, double timeout_s, Op op, int root, Fill&& fill) {
-    // A rank enters collective #gen + 1 only after #gen completed, so the word it reads here
-    // names this collective (or says that the run failed).
-    const bool completing = op == Op::allreduce_done;
-    const std::uint32_t word = word_.load(std::memory_order_acquire);
-    if ((word & kFailed) && !completing) throw CommError(failure());
+    const bool last_half = completing(op);
+    if (failed() && !last_half) throw CommError(failure());
+    // Changes only when a phase completes, i.e. while this worker is suspended.
     const std::uint64_t gen = generation_.load(std::memory_order_relaxed);
     std::vector<Slot>& slots = slots_[gen % 2];
     Slot& mine = slots[static_cast<std::size_t>(rank)];
     mine.op = op;
     mine.root = root;
     fill(mine);
-    entered_[static_cast<std::size_t>(rank)].value.store(gen + 1, std::memory_order_relaxed);
-    // The increments form one release sequence, so the last rank in sees every slot; the ranks
-    // that wait see them through its release of word_.
-    if (arrived_.fetch_add(1, std::memory_order_seq_cst) + 1 == n_) {
-      arrived_.store(0, std::memory_order_relaxed);
-      generation_.store(gen + 1, std::memory_order_relaxed);
-      std::uint32_t w = word_.load(std::memory_order_relaxed);
-      // seq_cst, paired with sleep(): either we see its sleepers_ increment, or its futex call
-      // sees the new word.
-      while (!word_.compare_exchange_weak(w, (w & kFailed) | ((w + 1) & kGenMask),
-                                          std::memory_order_seq_cst, std::memory_order_relaxed)) {
-      }
-      if (sleepers_.load(std::memory_order_seq_cst) > 0) futex_wake_all(word_);
-    } else if (completing) {
-      std::uint32_t now = word_.load(std::memory_order_acquire);
-      for (unsigned spin = 0; spin < spins_ && ((now ^ word) & kGenMask) == 0; ++spin) {
-        std::this_thread::yield();
-        now = word_.load(std::memory_order_acquire);
-      }
-      if (((now ^ word) & kGenMask) == 0) {
-        sleepers_.fetch_add(1, std::memory_order_seq_cst);
-        now = word_.load(std::memory_order_acquire);
-        while (((now ^ word) & kGenMask) == 0) {
-          futex_wait(word_, now, nullptr);
-          now = word_.load(std::memory_order_acquire);
-        }
-        sleepers_.fetch_sub(1, std::memory_order_relaxed);
-      }
-      return slots;
-    } else {
-      // Paired with worker_returned(): one of the two sees the other (both seq_cst), so a rank
-      // waiting for a worker that already returned is always released.
-      const int finished = finished_rank_.load(std::memory_order_seq_cst);
-      if (finished >= 0) {
-        fail(
-            fmt::format("worker {} entered collective #{} ({}) but worker {} already "
-                        "returned from its body",
-                        rank, gen + 1, op_name(op), finished));
-      }
-      // Yield a few times before sleeping: at small payloads a futex sleep and wake-up costs
-      // more than the whole collective, and yielding hands the core to the ranks we wait for.
-      // Bounded, so a rank waiting for a long computation does not burn CPU.
-      std::uint32_t now = word_.load(std::memory_order_acquire);
-      for (unsigned spin = 0; spin < spins_ && now == word; ++spin) {
-        std::this_thread::yield();
-        now = word_.load(std::memory_order_acquire);
-      }
-      if (now == word) now = sleep(word, rank, gen, op, timeout_s);
-      // A completed collective stays valid even if a failure came right after: the next call
-      // reports it.
-      if (((now ^ word) & kGenMask) == 0) throw CommError(failure());
-    }
-    check_agreement(slots, gen);
+    Worker& w = worker(rank);
+    w.op.store(static_cast<std::uint8_t>(op), std::memory_order_relaxed);
+    w.entered.store(gen + 1, std::memory_order_relaxed);
+    w.timeout_s.store(last_half ? 0 : timeout_s, std::memory_order_relaxed);
+    if (timeout_s > 0 && !last_half) deadlines_.store(true, std::memory_order_relaxed);
+    // Resumed either because the collective completed (the generation moved on) or because the
+    // run failed and a pool thread drains the waiting workers. A completing op waits on.
+    do {
+      w.sink = std::move(w.sink).resume();
+    } while (generation_.load(std::memory_order_acquire) == gen && (last_half || !failed()));
+    if (generation_.load(std::memory_order_acquire) == gen) throw CommError(failure());
+    if (!last_half && !verdict_.empty()) throw CommError(verdict_);
     return slots;
   }
 
-  /// Sleeps until word_ differs from `word`; with a timeout, fails the run when it runs out.
-  /// Returns the new word.
-  std::uint32_t sleep(std::uint32_t word, int rank, std::uint64_t gen, Op op, double timeout_s) {
-    using Clock = std::chrono::steady_clock;
-    const bool limited = timeout_s > 0;
-    const Clock::time_point deadline =
-        limited ? Clock::now() + std::chrono::duration_cast<Clock::duration>(
-                                     std::chrono::duration<double>(timeout_s))
-                : Clock::time_point::max();
-    sleepers_.fetch_add(1, std::memory_order_seq_cst);
-    std::uint32_t now = word_.load(std::memory_order_acquire);
-    while (now == word) {
-      if (!limited) {
-        futex_wait(word_, word, nullptr);
-      } else {
-        const Clock::duration left = deadline - Clock::now();
-        const timespec ts = to_timespec(left);
-        if (left <= Clock::duration::zero() || !futex_wait(word_, word, &ts)) {
-          now = word_.load(std::memory_order_acquire);
-          if (now != word) break;
-          timed_out(rank, gen, op, timeout_s);
-        }
+  /// Runs every worker to the end on the pool; returns once all bodies ended (or ends the
+  /// process if a worker stays hung after a timeout). The calling thread is pool thread 0.
+  void run() {
+    std::jthread watchdog;
+    if (n_ > 1) watchdog = std::jthread([this](std::stop_token stop) { watch(stop); });
+    {
+      std::vector<std::jthread> threads;  // joined when this block ends, also on exceptions
+      threads.reserve(static_cast<std::size_t>(threads_ - 1));
+      try {
+        for (int t = 1; t < threads_; ++t) threads.emplace_back([this, t] { serve(t, 1); });
+      } catch (const std::exception& e) {
+        // The lanes of the threads that never started are served by this one.
+        fail(fmt::format("run_threads: could not start worker threads: {}", e.what()));
+        serve(0, threads_);
+        throw;
       }
-      now = word_.load(std::memory_order_acquire);
+      serve(0, 1);
     }
-    sleepers_.fetch_sub(1, std::memory_order_relaxed);
-    return now;
   }
 
-  /// Rank `rank` waited `timeout_s` in collective #gen + 1: fail the run naming who is missing.
-  void timed_out(int rank, std::uint64_t gen, Op op, double timeout_s) {
-    std::vector<int> missing;
-    for (int r = 0; r < n_; ++r) {
-      if (entered_[static_cast<std::size_t>(r)].value.load(std::memory_order_relaxed) != gen + 1) {
-        missing.push_back(r);
+  /// Whether an allreduce_sum of this plan is summed once, when the collective completes, by
+  /// the thread that completes it (reading every rank's buffer in place while all are
+  /// suspended), rather than chunk by chunk by every rank in parallel: always, unless the vector
+  /// is big and every rank has a thread of its own (then the parallel sums pay off; with many
+  /// ranks per thread the chunks only scatter the accesses over n buffers).
+  bool sums_at_completion(const detail::AllreducePlan& plan) const {
+    return !plan.chunked || n_ > threads_;
+  }
+
+  /// The result of the last completed allreduce_sum summed at completion, or allgather_combine:
+  /// valid until every rank has entered its next collective.
+  template <class T>
+  std::uint64_t take_result(std::span<T> out) const {
+    if (combine_error_) std::rethrow_exception(combine_error_);
+    const std::vector<T>& c = result<T>();
+    std::copy(c.begin(), c.end(), out.begin());
+    return combine_total_;
+  }
+
+  /// Called after the pool has ended.
+  void rethrow_first_error() const {
+    if (first_error_) std::rethrow_exception(first_error_);
+  }
+
+ private:
+  static constexpr std::uint32_t kFailed = 0x80000000u;  ///< in signal_: the run failed
+
+  Worker& worker(int r) { return workers_[static_cast<std::size_t>(r)]; }
+  Lane& lane_of(int r) { return lanes_[static_cast<std::size_t>(r % threads_)]; }
+  bool failed() const { return (signal_.load(std::memory_order_acquire) & kFailed) != 0; }
+
+  template <class T>
+  std::vector<T>& result() {
+    if constexpr (std::is_same_v<T, float>) {
+      return result_f32_;
+    } else {
+      return result_f64_;
+    }
+  }
+  template <class T>
+  const std::vector<T>& result() const {
+    return const_cast<ThreadShared*>(this)->result<T>();
+  }
+
+  /// What a collective needs done once, when every rank has entered it (all are suspended):
+  /// the agreement check (verdict_), the rank-order sum of an allreduce_sum, the combine of an
+  /// allgather_combine. O(n) once instead of once per rank.
+  void finish_collective(std::uint64_t gen) {
+    const std::vector<Slot>& slots = slots_[gen % 2];
+    const Slot& first = slots[0];
+    if (completing(first.op)) return;  // entered only after an agreed first exchange
+    verdict_ = agreement_error(slots, gen);
+    if (!verdict_.empty()) return;
+    if (first.op == Op::allreduce_sum && first.sum_at_completion && n_ > 1) {
+      if (first.call.elem_bytes == sizeof(float)) {
+        sum_slots<float>(slots);
+      } else {
+        sum_slots<double>(slots);
       }
+    } else if (first.op == Op::allgather_combine) {
+      if (first.combine.elem_bytes == sizeof(float)) {
+        combine_slots<float>(slots);
+      } else {
+        combine_slots<double>(slots);
+      }
+    }
+  }
+
+  template <class T>
+  void sum_slots(const std::vector<Slot>& slots) {
+    std::vector<T>& out = result<T>();
+    out.resize(slots[0].call.count);
+    combine_error_ = nullptr;
+    detail::sum_in_rank_order(out.data(), out.size(), n_, [&](int p) {
+      return static_cast<const T*>(slots[static_cast<std::size_t>(p)].data);
+    });
+  }
+
+  /// Rank 0's combine (every rank's computes the same) on the ranks' contributions in place.
+  template <class T>
+  void combine_slots(const std::vector<Slot>& slots) {
+    std::vector<T>& out = result<T>();
+    out.resize(slots[0].combine.count);
+    combine_error_ = nullptr;
+    combine_total_ = 0;
+    for (const Slot& s : slots) combine_total_ += s.bytes.size();
+    try {
+      (*static_cast<const CombineRef<T>*>(slots[0].combine_fn))(SlotMessages(slots),
+                                                                std::span<T>(out));
+    } catch (...) {
+      combine_error_ = std::current_exception();
+    }
+  }
+
+  bctx::fiber fiber_main(int r, bctx::fiber&& sink) {
+    Worker& w = worker(r);
+    w.sink = std::move(sink);
+    try {
+      ThreadComm comm(*this, r);
+      body_(comm);
+      worker_returned(r);
+    } catch (const bctx::detail::forced_unwind&) {
+      throw;  // a fiber being destroyed unwinds through here: not a worker failure
+    } catch (...) {
+      worker_failed(r, std::current_exception());
+    }
+    return std::move(w.sink);
+  }
+
+  /// Resumes worker r (kRunning, taken by this thread) until it suspends or ends. Returns true if
+  /// it ended.
+  bool resume(int r) {
+    Worker& w = worker(r);
+    w.fiber = std::move(w.fiber).resume();
+    if (!w.fiber) {
+      w.state.store(kFinished, std::memory_order_release);
+      if (finished_.fetch_add(1, std::memory_order_acq_rel) + 1 == n_) {
+        std::lock_guard lock(mutex_);
+        done_changed_.notify_all();
+        signal();  // the run is over: wake every pool thread so that it returns
+      }
+      return true;
+    }
+    w.state.store(kSuspended, std::memory_order_release);
+    return false;
+  }
+
+  /// A pool thread's loop over lanes [first, first + count).
+  void serve(int first, int count) {
+    for (;;) {
+      const std::uint32_t sig = signal_.load(std::memory_order_acquire);
+      if (finished_.load(std::memory_order_acquire) == n_) return;
+      bool ran = false;
+      for (int l = first; l < first + count; ++l)
+        ran = run_lane(lanes_[static_cast<std::size_t>(l)]) || ran;
+      if (sig & kFailed) ran = drain(first, count) || ran;
+      if (!ran) wait_for_change(sig);
+    }
+  }
+
+  /// Takes and runs workers of the lane's current phase; returns whether it ran any.
+  bool run_lane(Lane& lane) {
+    bool ran = false;
+    for (;;) {
+      std::uint64_t c = lane.claim.load(std::memory_order_acquire);
+      const auto phase = static_cast<std::uint32_t>(c >> 32);
+      const auto next = static_cast<std::uint32_t>(c);
+      const std::uint32_t size = lane.size[phase & 1].load(std::memory_order_acquire);
+      if (next >= size) return ran;
+      const std::uint32_t take =
+          std::min<std::uint32_t>(static_cast<std::uint32_t>(batch_), size - next);
+      if (!lane.claim.compare_exchange_weak(c, c + take, std::memory_order_acq_rel)) continue;
+      const std::vector<int>& ranks = lane.ranks[phase & 1];
+      for (std::uint32_t i = next; i < next + take; ++i) {
+        const int r = ranks[i];
+        worker(r).state.store(kRunning, std::memory_order_relaxed);
+        resume(r);
+      }
+      ran = true;
+      // The phase's last worker back completes it.
+      if (pending_.fetch_sub(static_cast<int>(take), std::memory_order_acq_rel) ==
+          static_cast<int>(take)) {
+        complete_phase();
+      }
+    }
+  }
+
+  /// Every worker of the current phase has suspended in its next collective or ended.
+  void complete_phase() {
+    if (finished_.load(std::memory_order_acquire) > 0) {
+      // Some worker ended, so a waiting one would wait forever: fail (if nothing failed yet: a
+      // worker returned normally) and let the pool threads drain them.
+      for (int r = 0; r < n_; ++r) {
+        if (worker(r).state.load(std::memory_order_acquire) != kSuspended) continue;
+        const int returned = returned_rank_.load(std::memory_order_acquire);
+        fail(
+            fmt::format("worker {} returned from its body while other workers wait in "
+                        "collective #{}",
+                        returned, worker(r).entered.load(std::memory_order_relaxed)));
+        break;
+      }
+      return;
+    }
+    finish_collective(generation_.load(std::memory_order_relaxed));
+    const std::uint64_t next = generation_.load(std::memory_order_relaxed) + 1;
+    const std::size_t parity = next & 1;
+    for (int l = 0; l < threads_; ++l) lanes_[static_cast<std::size_t>(l)].ranks[parity].clear();
+    int queued = 0;
+    for (int r = 0; r < n_; ++r) {
+      int expected = kSuspended;
+      // Fails for a worker a draining thread took over (it will end without coming back here).
+      if (worker(r).state.compare_exchange_strong(expected, kReady, std::memory_order_acq_rel)) {
+        lane_of(r).ranks[parity].push_back(r);
+        ++queued;
+      }
+    }
+    pending_.store(queued, std::memory_order_relaxed);
+    generation_.store(next, std::memory_order_release);
+    for (int l = 0; l < threads_; ++l) {
+      Lane& lane = lanes_[static_cast<std::size_t>(l)];
+      lane.size[parity].store(static_cast<std::uint32_t>(lane.ranks[parity].size()),
+                              std::memory_order_relaxed);
+      lane.claim.store((next & 0xffffffffu) << 32, std::memory_order_release);
+    }
+    signal();
+  }
+
+  /// After a failure: resumes the workers suspended in an incomplete collective (they throw).
+  /// Under thread_per_worker only those of lanes [first, first + count), so a worker never leaves
+  /// its thread; otherwise any, so that the workers sharing a thread with a hung one are released
+  /// too (they unwind on this thread). Returns whether one ended.
+  bool drain(int first, int count) {
+    bool ended = false;
+    for (int r = 0; r < n_; ++r) {
+      const int lane = r % threads_;
+      if (per_worker_ && (lane < first || lane >= first + count)) continue;
+      Worker& w = worker(r);
+      if (completing(static_cast<Op>(w.op.load(std::memory_order_relaxed)))) continue;
+      int expected = kSuspended;
+      if (!w.state.compare_exchange_strong(expected, kRunning, std::memory_order_acq_rel)) {
+        continue;
+      }
+      ended = resume(r) || ended;
+    }
+    return ended;
+  }
+
+  /// Something a waiting pool thread must see happened (a phase completed, the run failed or
+  /// ended): moves signal_ on and wakes the sleepers.
+  void signal() {
+    std::uint32_t s = signal_.load(std::memory_order_relaxed);
+    // seq_cst, paired with wait_for_change(): either we see its sleepers_ increment, or its
+    // futex call sees the new word.
+    while (!signal_.compare_exchange_weak(s, (s & kFailed) | ((s + 1) & ~kFailed),
+                                          std::memory_order_seq_cst, std::memory_order_relaxed)) {
+    }
+    if (sleepers_.load(std::memory_order_seq_cst) > 0) futex_wake_all(signal_);
+  }
+
+  void wait_for_change(std::uint32_t seen) {
+    // Yield a few times before sleeping: at small payloads a futex sleep and wake-up costs more
+    // than the whole collective. Bounded, so waiting for a long computation burns no CPU.
+    for (unsigned spin = 0; spin < spins_; ++spin) {
+      if (signal_.load(std::memory_order_acquire) != seen) return;
+      std::this_thread::yield();
+    }
+    sleepers_.fetch_add(1, std::memory_order_seq_cst);
+    while (signal_.load(std::memory_order_seq_cst) == seen) futex_wait(signal_, seen, nullptr);
+    sleepers_.fetch_sub(1, std::memory_order_relaxed);
+  }
+
+  /// The watchdog: fails the run when a waiting worker's collective timeout ran out, and ends
+  /// the process if a worker stays hung after that (see thread_comm.hpp).
+  void watch(std::stop_token stop) {
+    std::unique_lock lock(mutex_);
+    while (!stop.stop_requested()) {
+      done_changed_.wait_for(lock, std::chrono::milliseconds(10));
+      if (finished_.load(std::memory_order_acquire) == n_) return;
+      if (!deadlines_.load(std::memory_order_relaxed) || failed()) continue;
+      lock.unlock();
+      check_deadlines();
+      lock.lock();
+      if (timed_out_) {
+        end_process_if_hung(lock);
+        return;
+      }
+    }
+  }
+
+  /// The watchdog's view of the current collective: since when (steady clock, ns) it has seen a
+  /// worker with a timeout waiting in it. Polled, so a timeout runs out up to one poll late.
+  void check_deadlines() {
+    const std::uint64_t gen = generation_.load(std::memory_order_acquire);
+    int waiting = -1;
+    for (int r = 0; r < n_ && waiting < 0; ++r) {
+      Worker& w = worker(r);
+      if (w.timeout_s.load(std::memory_order_relaxed) > 0 &&
+          w.state.load(std::memory_order_acquire) == kSuspended &&
+          w.entered.load(std::memory_order_relaxed) == gen + 1) {
+        waiting = r;
+      }
+    }
+    const std::int64_t now = steady_ns();
+    if (waiting < 0 || watched_generation_ != gen + 1) {
+      watched_generation_ = waiting < 0 ? 0 : gen + 1;
+      watched_since_ns_ = now;
+      return;
+    }
+    Worker& w = worker(waiting);
+    const double timeout = w.timeout_s.load(std::memory_order_relaxed);
+    if (static_cast<double>(now - watched_since_ns_) < timeout * 1e9 ||
+        generation_.load(std::memory_order_acquire) != gen) {
+      return;
+    }
+    std::vector<int> missing;
+    for (int q = 0; q < n_; ++q) {
+      if (worker(q).entered.load(std::memory_order_relaxed) != gen + 1) missing.push_back(q);
     }
     {
       std::lock_guard lock(mutex_);
-      if (timeout_s_ == 0) timeout_s_ = timeout_s;
+      timed_out_ = true;
+      timeout_s_ = timeout;
     }
-    timed_out_.store(true, std::memory_order_release);
     fail(fmt::format(
         "collective #{} ({}) timed out: worker {} waited {:g} s (collective timeout) but "
         "worker{} {} did not arrive",
-        gen + 1, op_name(op), rank, timeout_s, missing.size() == 1 ? "" : "s",
+        gen + 1, op_name(static_cast<Op>(w.op.load(std::memory_order_relaxed))), waiting, timeout,
+        missing.size() == 1 ? "" : "s",
         missing.empty() ? std::string("(none: they arrived just now)") : rank_list(missing)));
+  }
+
+  /// After a timeout a hung worker may never end, and the pool cannot end without it: wait a
+  /// grace period (the timeout, between 1 and 10 s) for every body to end; if some never do,
+  /// report them with the failure on stderr and end the process with _exit(1) (they use the
+  /// caller's state, so the process cannot go on without them).
+  void end_process_if_hung(std::unique_lock<std::mutex>& lock) {
+    const double grace = std::clamp(timeout_s_, 1.0, 10.0);
+    const bool all = done_changed_.wait_for(lock, std::chrono::duration<double>(grace), [&] {
+      return finished_.load(std::memory_order_acquire) == n_;
+    });
+    if (all) return;
+    std::vector<int> hung;
+    for (int r = 0; r < n_; ++r) {
+      if (worker(r).state.load(std::memory_order_acquire) != kFinished) hung.push_back(r);
+    }
+    std::fprintf(stderr,
+                 "dcopt: error: %s; worker%s %s still did not respond %g s later: ending the "
+                 "process\n",
+                 failure_.c_str(), hung.size() == 1 ? "" : "s", rank_list(hung).c_str(), grace);
+    std::fflush(stderr);
+    ::_exit(1);
   }
 
   /// A worker's body threw. The first exception of the run is the one run_threads rethrows;
@@ -311,71 +644,21 @@ class ThreadShared {
     fail(fmt::format("worker {} failed: {}", rank, message));
   }
 
-  /// A worker's body returned. Anyone waiting for it now would wait forever.
+  /// A worker's body returned (complete_phase reports it if others wait for it).
   void worker_returned(int rank) {
     int none = -1;
-    finished_rank_.compare_exchange_strong(none, rank, std::memory_order_seq_cst);
-    if (arrived_.load(std::memory_order_seq_cst) > 0) {
-      fail(
-          fmt::format("worker {} returned from its body while other workers wait in "
-                      "collective #{}",
-                      rank, generation_.load(std::memory_order_relaxed) + 1));
-    }
+    returned_rank_.compare_exchange_strong(none, rank, std::memory_order_acq_rel);
   }
 
-  /// Releases everyone (used when the run cannot even start all its threads).
-  void abort(const std::string& why) { fail(why); }
-
-  /// Worker `rank`'s body ended (returned or threw).
-  void worker_done(int rank) {
+  /// The first failure wins; every pool thread is woken to drain the waiting workers.
+  void fail(std::string message) {
     {
       std::lock_guard lock(mutex_);
-      done_.at(static_cast<std::size_t>(rank)) = true;
+      if (failed()) return;
+      failure_ = std::move(message);
+      signal_.fetch_or(kFailed, std::memory_order_seq_cst);
     }
-    done_changed_.notify_all();
-  }
-
-  /// After a collective timed out, a hung worker may never end, and joining it would hang the
-  /// process. A failing worker calls this: it waits up to a grace period (the timeout, between
-  /// 1 and 10 s) for every worker to end; if some never do, it reports them with the failure on
-  /// stderr and ends the process with _exit(1) (their threads cannot be stopped, and they use
-  /// the caller's state, so the process cannot go on without them).
-  void end_process_if_hung() {
-    if (!timed_out()) return;
-    std::unique_lock lock(mutex_);
-    const double grace = std::clamp(timeout_s_, 1.0, 10.0);
-    const bool all = done_changed_.wait_for(lock, std::chrono::duration<double>(grace), [&] {
-      return std::all_of(done_.begin(), done_.end(), [](bool d) { return d; });
-    });
-    if (all) return;
-    std::vector<int> hung;
-    for (int r = 0; r < n_; ++r) {
-      if (!done_[static_cast<std::size_t>(r)]) hung.push_back(r);
-    }
-    std::fprintf(stderr,
-                 "dcopt: error: %s; worker%s %s still did not respond %g s later: ending the "
-                 "process\n",
-                 failure_.c_str(), hung.size() == 1 ? "" : "s", rank_list(hung).c_str(), grace);
-    std::fflush(stderr);
-    ::_exit(1);
-  }
-
-  /// Called after all threads were joined.
-  void rethrow_first_error() const {
-    if (first_error_) std::rethrow_exception(first_error_);
-  }
-
- private:
-  static constexpr std::uint32_t kFailed = 0x80000000u;  ///< in word_: the run failed
-  static constexpr std::uint32_t kGenMask = ~kFailed;    ///< in word_: generation mod 2^31
-
-  /// The first failure wins; every waiting rank is woken and throws it.
-  void fail(std::string message) {
-    std::lock_guard lock(mutex_);
-    if (word_.load(std::memory_order_relaxed) & kFailed) return;
-    failure_ = std::move(message);
-    word_.fetch_or(kFailed, std::memory_order_seq_cst);
-    futex_wake_all(word_);  // rare: no need to check for sleepers
+    signal();
   }
 
   std::string failure() {
@@ -383,8 +666,8 @@ class ThreadShared {
     return failure_;
   }
 
-  /// Every rank runs this on the same slots, so either all ranks throw the same error or none.
-  void check_agreement(const std::vector<Slot>& slots, std::uint64_t gen) const {
+  /// Empty if the ranks agree on the collective, else the error every rank throws.
+  std::string agreement_error(const std::vector<Slot>& slots, std::uint64_t gen) const {
     const Slot& first = slots[0];
     bool same = true;
     for (const Slot& s : slots) {
@@ -392,13 +675,14 @@ class ThreadShared {
       if (!same) break;
       if (s.op == Op::broadcast || s.op == Op::gather) same = s.root == first.root;
       if (s.op == Op::allreduce_sum) same = s.call == first.call;
+      if (s.op == Op::allgather_combine) same = s.combine == first.combine;
     }
     if (same && (first.op == Op::broadcast || first.op == Op::gather) &&
         (first.root < 0 || first.root >= n_)) {
-      throw CommError(fmt::format("collective #{}: {} root {} is not a rank (valid: 0..{})",
-                                  gen + 1, op_name(first.op), first.root, n_ - 1));
+      return fmt::format("collective #{}: {} root {} is not a rank (valid: 0..{})", gen + 1,
+                         op_name(first.op), first.root, n_ - 1);
     }
-    if (same) return;
+    if (same) return {};
     std::string what;
     for (int r = 0; r < n_; ++r) {
       if (r == 16 && n_ > 17) {
@@ -408,27 +692,39 @@ class ThreadShared {
       what += fmt::format("{}rank {}: {}", r == 0 ? "" : ", ", r,
                           describe(slots[static_cast<std::size_t>(r)]));
     }
-    throw CommError(
-        fmt::format("collective #{}: ranks called different collectives: {}", gen + 1, what));
+    return fmt::format("collective #{}: ranks called different collectives: {}", gen + 1, what);
   }
 
   const int n_;
-  const unsigned spins_;                       ///< yields before sleeping
-  std::atomic<std::uint32_t> word_ = 0;        ///< kFailed | completed collectives mod 2^31
-  std::atomic<std::uint64_t> generation_ = 0;  ///< completed collectives (for slots, messages)
-  std::atomic<int> arrived_ = 0;               ///< ranks in collective #generation_+1
-  std::atomic<int> finished_rank_ = -1;        ///< first rank whose body returned normally
-  std::atomic<int> sleepers_ = 0;              ///< ranks in (or about to enter) futex_wait
-  std::atomic<bool> timed_out_ = false;        ///< a collective timed out
-  std::unique_ptr<EnteredCount[]> entered_ = std::make_unique<EnteredCount[]>(
-      static_cast<std::size_t>(n_));  ///< per rank: collectives entered
-  std::mutex mutex_;                  ///< guards failure_ and first_error_
+  const std::function<void(Communicator&)>& body_;
+  const bool per_worker_;
+  const int threads_;
+  const unsigned spins_;  ///< yields before sleeping
+  const int batch_;
+  std::unique_ptr<Worker[]> workers_;
+  std::unique_ptr<Lane[]> lanes_;
+  std::atomic<std::uint32_t> signal_ = 0;      ///< kFailed | changes mod 2^31 (futex word)
+  std::atomic<std::uint64_t> generation_ = 0;  ///< completed collectives = the current phase
+  std::atomic<int> pending_ = 0;               ///< workers of this phase not back yet
+  std::atomic<int> finished_ = 0;              ///< workers whose body ended
+  std::atomic<int> returned_rank_ = -1;        ///< first worker whose body returned normally
+  std::atomic<int> sleepers_ = 0;              ///< pool threads in (or entering) futex_wait
+  std::atomic<bool> deadlines_ = false;        ///< some worker ever waited with a timeout
+  std::uint64_t watched_generation_ = 0;       ///< the watchdog's: collective # it sees waited in
+  std::int64_t watched_since_ns_ = 0;          ///< since when
+  std::mutex mutex_;  ///< guards failure_, first_error_, timed_out_, timeout_s_
+  std::condition_variable done_changed_;
   std::string failure_;
   std::exception_ptr first_error_;
-  double timeout_s_ = 0;  ///< the first collective timeout that ran out
-  std::vector<bool> done_ = std::vector<bool>(static_cast<std::size_t>(n_));  ///< bodies ended
-  std::condition_variable done_changed_;
+  bool timed_out_ = false;
+  double timeout_s_ = 0;  ///< the collective timeout that ran out
   std::vector<Slot> slots_[2];
+  // Written when a collective completes, read by every rank after it (finish_collective).
+  std::string verdict_;
+  std::vector<float> result_f32_;
+  std::vector<double> result_f64_;
+  std::exception_ptr combine_error_;
+  std::uint64_t combine_total_ = 0;
 };
 
 ThreadComm::ThreadComm(ThreadShared& shared, int rank) : shared_(shared), rank_(rank) {}
@@ -482,6 +778,30 @@ void ThreadComm::gather(std::span<const std::uint8_t> mine, int root, std::vecto
   meter_.record(0, received - mine.size());
 }
 
+template <class T>
+void ThreadComm::combine(std::span<const std::uint8_t> mine, std::span<T> out, CombineRef<T> f) {
+  const CombineCall call{out.size(), sizeof(T)};
+  // Combined once when every rank has entered (ThreadShared::finish_collective), with rank 0's
+  // `f`, which stays valid while rank 0 is suspended in this exchange.
+  shared_.exchange(rank_, collective_timeout(), Op::allgather_combine, 0, [&](Slot& s) {
+    s.bytes.assign(mine.begin(), mine.end());
+    s.combine = call;
+    s.combine_fn = &f;
+  });
+  const std::uint64_t total = shared_.take_result(out);
+  meter_.record(mine.size() * static_cast<std::uint64_t>(size() - 1), total - mine.size());
+}
+
+void ThreadComm::allgather_combine(std::span<const std::uint8_t> mine, std::span<double> out,
+                                   CombineRef<double> f) {
+  combine(mine, out, f);
+}
+
+void ThreadComm::allgather_combine(std::span<const std::uint8_t> mine, std::span<float> out,
+                                   CombineRef<float> f) {
+  combine(mine, out, f);
+}
+
 void ThreadComm::allreduce_sum(std::span<float> values) { allreduce(values); }
 
 void ThreadComm::allreduce_sum(std::span<double> values) { allreduce(values); }
@@ -492,19 +812,15 @@ void ThreadComm::allreduce(std::span<T> values) {
   const detail::AllreduceCall call = detail::allreduce_call<T>(*this, values.size());
   const int n = size();
   const detail::AllreducePlan plan = detail::plan_allreduce(call, n, rank_);
+  const bool at_completion = shared_.sums_at_completion(plan);
   auto slots = shared_.exchange(rank_, collective_timeout(), Op::allreduce_sum, 0, [&](Slot& s) {
     s.call = call;
-    // Small vectors: publish a copy, so that one exchange suffices (each rank sums all copies
-    // while the others may already overwrite their own buffers).
-    if (!plan.chunked && n > 1) copies<T>(s).assign(values.begin(), values.end());
+    s.sum_at_completion = at_completion;
     s.data = values.data();
   });
-  if (!plan.chunked) {
-    if (n > 1) {
-      detail::sum_in_rank_order(values.data(), values.size(), n, [&](int p) {
-        return copies<T>(slots[static_cast<std::size_t>(p)]).data();
-      });
-    }
+  if (at_completion) {
+    // Summed once, in rank order, from every rank's buffer when the last rank entered.
+    if (n > 1) shared_.take_result(values);
   } else {
     // Element i of chunk r is read and written by rank r only, in every rank's buffer: rank r
     // sums it into rank 0's buffer (which rank 0 no longer reads there) and copies the sum into
@@ -531,35 +847,17 @@ void ThreadComm::allreduce(std::span<T> values) {
   meter_.record(plan.metered_bytes, plan.metered_bytes);
 }
 
-void run_threads(int n, const std::function<void(Communicator&)>& body) {
+void run_threads(int n, const std::function<void(Communicator&)>& body,
+                 const ThreadRunOptions& options) {
   if (n < 1) {
     throw InvalidArgument(fmt::format("run_threads: number of workers must be >= 1, got {}", n));
   }
-  ThreadShared shared(n);
-  auto work = [&](int rank) {
-    try {
-      ThreadComm comm(shared, rank);
-      body(comm);
-      shared.worker_returned(rank);
-    } catch (...) {
-      shared.worker_failed(rank, std::current_exception());
-    }
-    shared.worker_done(rank);
-    shared.end_process_if_hung();
-  };
-  {
-    std::vector<std::jthread> threads;  // joined when this block ends, also on exceptions
-    threads.reserve(static_cast<std::size_t>(n - 1));
-    try {
-      for (int r = 1; r < n; ++r) threads.emplace_back(work, r);
-    } catch (const std::exception& e) {
-      // The started workers may be waiting for the ones that never started.
-      shared.abort(fmt::format("run_threads: could not start worker threads: {}", e.what()));
-      throw;
-    }
-    // Rank 0 runs on the calling thread: one thread fewer, and n = 1 starts no thread at all.
-    work(0);
+  if (options.threads < 0) {
+    throw InvalidArgument(fmt::format("run_threads: threads must be >= 0 (0: one per core), got {}",
+                                      options.threads));
   }
+  ThreadShared shared(n, body, options);
+  shared.run();
   shared.rethrow_first_error();
 }
 
