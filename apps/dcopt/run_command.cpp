@@ -32,6 +32,7 @@ struct Options {
   std::string resume;
   std::uint64_t halt_after = 0;
   double collective_timeout = 300;
+  int threads = 0;
 };
 
 std::filesystem::path data_root() {
@@ -78,17 +79,22 @@ int report_interrupt(const RunResult& result, const CheckpointOptions& ck,
 }
 
 int run_threads_backend(const ExperimentConfig& cfg, const std::filesystem::path& out, bool quiet,
-                        const CheckpointOptions& ck, double timeout) {
+                        const CheckpointOptions& ck, double timeout, int threads) {
   // The data are read (or generated) once and shared read-only by the worker threads.
   std::unique_ptr<ProblemSource> source = make_problem_source(cfg.problem, cfg.workers, cfg.seed);
   OutputWriter writer(cfg, out, !quiet);
   RunResult result;
-  run_threads(cfg.workers, [&](Communicator& comm) {
-    comm.set_collective_timeout(timeout);
-    WorkerContext ctx{comm, cfg.seed};
-    RunResult r = run_experiment(ctx, cfg, *source, comm.rank() == 0 ? &writer : nullptr, ck);
-    if (comm.rank() == 0) result = std::move(r);
-  });
+  ThreadRunOptions pool;
+  pool.threads = threads;
+  run_threads(
+      cfg.workers,
+      [&](Communicator& comm) {
+        comm.set_collective_timeout(timeout);
+        WorkerContext ctx{comm, cfg.seed};
+        RunResult r = run_experiment(ctx, cfg, *source, comm.rank() == 0 ? &writer : nullptr, ck);
+        if (comm.rank() == 0) result = std::move(r);
+      },
+      pool);
   if (result.halted) {
     report_halt(result, ck, out);  // the writer's staging directory goes with it
     return 0;
@@ -157,7 +163,7 @@ int run(const Options& o) {
   install_stop_handlers();
   if (o.backend != "mpi") {
     const OutputLock lock(out);  // one run at a time per --out
-    return run_threads_backend(cfg, out, o.quiet, ck, o.collective_timeout);
+    return run_threads_backend(cfg, out, o.quiet, ck, o.collective_timeout, o.threads);
   }
   return run_mpi_backend(cfg, out, o.quiet, ck, o.collective_timeout);
 }
@@ -178,6 +184,11 @@ void add_run_command(CLI::App& app, Action& action) {
                   "(mpirun -np <workers>)")
       ->capture_default_str()
       ->check(CLI::IsMember({"threads", "mpi"}));
+  cmd->add_option("--threads", o->threads,
+                  "threads backend: OS threads the workers run on (workers are fibers on a pool "
+                  "of this many threads, never more than the workers); 0: one per core")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
   cmd->add_flag("--quiet", o->quiet, "No progress line on stderr");
   cmd->add_option("--checkpoint-every", o->checkpoint_every,
                   "Write a checkpoint after every N-th round of the running method (N >= 1), "

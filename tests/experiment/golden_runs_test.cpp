@@ -74,10 +74,9 @@ void expect_golden(const GoldenRun& run, const std::string& launcher, const std:
   std::string tmpl = (fs::temp_directory_path() / "dcopt_golden_XXXXXX").string();
   ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
   const fs::path out = fs::path(tmpl) / run.name;
-  const auto r = run_command(launcher + dcopt_binary() + " run " +
-                             (src / "examples" / (run.name + ".toml")).string() + " --out " +
-                             out.string() + " --quiet --set output.plots=false " + run.sets +
-                             backend);
+  const auto r = run_command(
+      launcher + dcopt_binary() + " run " + (src / "examples" / (run.name + ".toml")).string() +
+      " --out " + out.string() + " --quiet --set output.plots=false " + run.sets + backend);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto want = without_wall_clock(lines_of(golden));
   const auto got = without_wall_clock(lines_of(out / "metrics.csv"));
@@ -93,6 +92,17 @@ TEST(GoldenRuns, ThreadsReproduceTheMetricsOfBeforeTheEstimatorCore) {
   for (const GoldenRun& run : golden_runs()) {
     SCOPED_TRACE(run.name);
     expect_golden(run, "", "");
+  }
+}
+
+// In-process workers are fibers on a pool of threads: the numbers must not depend on how many.
+// One thread (every worker on it), three (workers interleaved on each), and the default.
+TEST(GoldenRuns, ThreadsReproduceTheMetricsWithAnyNumberOfPoolThreads) {
+  for (const char* threads : {" --threads 1", " --threads 3"}) {
+    for (const GoldenRun& run : golden_runs()) {
+      SCOPED_TRACE(run.name + threads);
+      expect_golden(run, "", threads);
+    }
   }
 }
 
