@@ -125,6 +125,25 @@ TEST(GlueReader, QnliDevAndTestWithRawQuotes) {
   EXPECT_EQ(t.a[0], "What organization is devoted to Jihad against Israel?");
 }
 
+TEST(GlueReader, DetectsUnlabeledHeadersOfOtherTasks) {
+  // SST-2's and CoLA's test files ("index", "sentence"); CoLA's labeled files have no header.
+  const TextDataset sst = parse_glue_tsv("index\tsentence\n0\tfine .\n", "<t>", glue_task("sst2"));
+  EXPECT_FALSE(sst.labeled);
+  EXPECT_EQ(sst.a, (std::vector<std::string>{"fine ."}));
+  const TextDataset cola =
+      parse_glue_tsv("index\tsentence\n0\tIt rained.\n", "<t>", glue_task("cola"));
+  EXPECT_FALSE(cola.labeled);
+  EXPECT_EQ(cola.a, (std::vector<std::string>{"It rained."}));
+  const TextDataset train =
+      parse_glue_tsv("gj04\t1\t\tOur friends won't buy this.\n", "<t>", glue_task("cola"));
+  EXPECT_TRUE(train.labeled);
+  EXPECT_EQ(train.a, (std::vector<std::string>{"Our friends won't buy this."}));
+  EXPECT_EQ(train.label_ids, (std::vector<std::int32_t>{1}));
+  GlueReadOptions u;
+  u.labels = LabelPresence::unlabeled;
+  EXPECT_FALSE(parse_glue_tsv("sentence\tlabel\nx\t1\n", "<t>", glue_task("sst2"), u).labeled);
+}
+
 TEST(GlueReader, MaxRowsTakesAPrefix) {
   GlueReadOptions o;
   o.max_rows = 7;
