@@ -23,7 +23,8 @@ enum class Purpose : std::uint32_t {
   server = 8,        ///< the server role's compressor (MASHA Q^serv), same on every worker
   shard = 9,         ///< assigning training samples to workers (data/shard_plan)
   shuffle = 10,      ///< a worker's per-epoch sample order (data/batch_loader; round = epoch)
-  test = 100,        ///< tests and measurements
+  masking = 11,  ///< masked-language-model masks (data/mlm_masking; worker = rank, round = step)
+  test = 100,    ///< tests and measurements
 };
 
 class Rng {
