@@ -226,6 +226,7 @@ TEST(TransformerEncoder, DropoutIsDeterministicBySeedAndOffInEval) {
 }
 
 TEST(TransformerEncoder, DropoutRateAndScaleAreAsConfigured) {
+  configure_torch_threads(1);
   DropoutGenerator gen(5);
   const torch::Tensor x = torch::ones({100000});
   const torch::Tensor y = gen.apply(x, 0.25, true);
@@ -234,6 +235,15 @@ TEST(TransformerEncoder, DropoutRateAndScaleAreAsConfigured) {
   EXPECT_TRUE(same(y.masked_select(y != 0),
                    torch::full({(y != 0).sum().item<std::int64_t>()}, 1.0f / 0.75f)));
   EXPECT_TRUE(same(gen.apply(x, 0.25, false), x));
+  // The masks do not depend on the intra-op thread count (100,000 entries exceed torch's
+  // parallel grain size of 32,768).
+  gen.set_seed(6);
+  const torch::Tensor one_thread = gen.apply(x, 0.5, true);
+  at::set_num_threads(2);
+  gen.set_seed(6);
+  const torch::Tensor two_threads = gen.apply(x, 0.5, true);
+  at::set_num_threads(1);
+  EXPECT_TRUE(same(one_thread, two_threads));
 }
 
 TEST(TransformerEncoder, SharedLayerGradientIsTheSumOverItsUses) {
