@@ -209,11 +209,18 @@ py::dict run(const py::object& config, const std::vector<std::string>& overrides
   std::vector<std::string> warnings;
   try {
     py::gil_scoped_release nogil;
-    run_threads(cfg.workers, [&](Communicator& comm) {
-      WorkerContext ctx{comm, cfg.seed};
-      RunResult r = run_experiment(ctx, cfg, *source, comm.rank() == 0 ? &collector : nullptr);
-      if (comm.rank() == 0) result = std::move(r);
-    });
+    // A Python objective takes the GIL within each call, never across a collective, so workers
+    // may move between pool threads.
+    ThreadRunOptions pool;
+    pool.migrate = true;
+    run_threads(
+        cfg.workers,
+        [&](Communicator& comm) {
+          WorkerContext ctx{comm, cfg.seed};
+          RunResult r = run_experiment(ctx, cfg, *source, comm.rank() == 0 ? &collector : nullptr);
+          if (comm.rank() == 0) result = std::move(r);
+        },
+        pool);
     if (writer) warnings = writer->finish(result, "threads");
   } catch (...) {
     // The objective's own Python exception (with its traceback) rather than its C++ echo.

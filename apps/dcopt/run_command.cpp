@@ -86,6 +86,7 @@ int run_threads_backend(const ExperimentConfig& cfg, const std::filesystem::path
   RunResult result;
   ThreadRunOptions pool;
   pool.threads = threads;
+  pool.migrate = true;  // the runner keeps no thread-local state across collectives
   run_threads(
       cfg.workers,
       [&](Communicator& comm) {

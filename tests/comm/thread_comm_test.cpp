@@ -110,10 +110,14 @@ TEST(ThreadComm, AThousandWorkersRunOnTwoThreads) {
 TEST(ThreadComm, ResultsDoNotDependOnThePoolSize) {
   const int n = 7;
   const auto want = comm_suite::seeded_reference<float>(n, 99, 20, 20000);
-  for (int threads : {0, 1, 2, 3, -1}) {
+  for (int threads : {0, 1, 2, 3, -1, -2}) {
     ThreadRunOptions options;
     if (threads >= 0) options.threads = threads;
-    options.thread_per_worker = threads < 0;
+    options.thread_per_worker = threads == -1;
+    if (threads == -2) {  // two threads that take each other's workers
+      options.threads = 2;
+      options.migrate = true;
+    }
     std::vector<std::vector<float>> got(n);
     run_threads(
         n,

@@ -225,9 +225,10 @@ class ThreadShared {
         spins_(static_cast<unsigned>(threads_) <= std::max(1u, std::thread::hardware_concurrency())
                    ? 64
                    : 0),
-        // Workers taken per claim of a lane (a lane is served by one thread, except when the
-        // run failed to start its threads).
-        batch_(std::clamp(n / threads_, 1, 64)),
+        // Workers taken per claim of a lane: the whole lane at once when only its own thread
+        // serves it; a few at a time when other threads may take the rest (migrate).
+        migrate_(options.migrate && !per_worker_),
+        batch_(migrate_ ? std::clamp(n / (8 * threads_), 1, 16) : std::max(1, n / threads_)),
         workers_(std::make_unique<Worker[]>(static_cast<std::size_t>(n))),
         lanes_(std::make_unique<Lane[]>(static_cast<std::size_t>(threads_))) {
     for (auto& s : slots_) s.resize(static_cast<std::size_t>(n));
@@ -435,6 +436,11 @@ class ThreadShared {
       bool ran = false;
       for (int l = first; l < first + count; ++l)
         ran = run_lane(lanes_[static_cast<std::size_t>(l)]) || ran;
+      // Own lanes done: take what the other threads have not started (a descheduled thread's
+      // workers run here instead of waiting for it).
+      for (int l = 0; migrate_ && !ran && l < threads_; ++l) {
+        if (l < first || l >= first + count) ran = run_lane(lanes_[static_cast<std::size_t>(l)]);
+      }
       if (sig & kFailed) ran = drain(first, count) || ran;
       if (!ran) wait_for_change(sig);
     }
@@ -700,6 +706,7 @@ class ThreadShared {
   const bool per_worker_;
   const int threads_;
   const unsigned spins_;  ///< yields before sleeping
+  const bool migrate_;
   const int batch_;
   std::unique_ptr<Worker[]> workers_;
   std::unique_ptr<Lane[]> lanes_;

@@ -6,11 +6,11 @@
 //   run_threads(8, [&](Communicator& comm) { my_method(comm); });
 //
 // Workers are fibers (Boost.Context), run by a pool of OS threads, by default as many as the
-// machine has cores (at most n): n is not the number of threads. Worker r always runs on pool
-// thread r % threads. Every collective is a lockstep phase: each worker runs until it enters its
-// next collective and suspends there (a switch of a few nanoseconds, no system call); once all
-// have entered, the collective is complete and every worker is resumed. The numbers never depend
-// on the threads: every reduction is in rank order.
+// machine has cores (at most n): n is not the number of threads. Worker r runs on pool thread
+// r % threads (unless ThreadRunOptions::migrate). Every collective is a lockstep phase: each worker
+// runs until it enters its next collective and suspends there (a switch of a few nanoseconds, no
+// system call); once all have entered, the collective is complete and every worker is resumed. The
+// numbers never depend on the threads: every reduction is in rank order.
 //
 // A worker body may block its pool thread (sleep, compute, wait for I/O); that holds back the
 // other workers of its thread. Workers sharing a thread interleave at collectives, so
@@ -102,6 +102,12 @@ struct ThreadRunOptions {
   /// Every worker keeps one OS thread of its own for its whole body (the pool has n threads):
   /// for bodies that keep per-thread state across collectives (torch). `threads` is ignored.
   bool thread_per_worker = false;
+  /// A pool thread that has run its own workers of a phase runs the ones another thread has not
+  /// started yet, so a thread the OS deschedules (a loaded machine) does not hold the phase
+  /// back. A worker may then resume on another thread after a collective: only for bodies that
+  /// keep no thread-local state across collectives (dcopt run's do not; gtest's SCOPED_TRACE
+  /// does). Ignored under thread_per_worker.
+  bool migrate = false;
 };
 
 /// Runs n >= 1 workers, each running `body` with its own ThreadComm of rank 0..n-1, on a pool of
