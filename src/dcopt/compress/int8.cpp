@@ -61,6 +61,37 @@ DCOPT_KERNEL_INLINE unsigned int8_stochastic_codes(const T* __restrict p, std::s
 
 DCOPT_AVX2_KERNEL(int8_stochastic_codes)
 
+// The largest |p[j]| bit pattern (sign masked) of n floats: for non-negative floats the
+// patterns order like the values, and inf/NaN patterns exceed every finite one. Eight
+// independent maxima keep the loop from waiting on one compare chain.
+DCOPT_KERNEL_INLINE unsigned float_abs_max_bits(const float* __restrict p, std::size_t n) {
+  std::int32_t mb[8] = {};
+  std::size_t j = 0;
+  for (; j + 8 <= n; j += 8) {
+    for (unsigned k = 0; k < 8; ++k) {
+      mb[k] = std::max(mb[k], std::bit_cast<std::int32_t>(p[j + k]) & 0x7FFF'FFFF);
+    }
+  }
+  for (; j < n; ++j) mb[0] = std::max(mb[0], std::bit_cast<std::int32_t>(p[j]) & 0x7FFF'FFFF);
+  return static_cast<unsigned>(*std::max_element(mb, mb + 8));
+}
+
+DCOPT_AVX2_KERNEL(float_abs_max_bits)
+
+// Round-to-nearest codes of n entries (the AVX2 copy does the same double arithmetic on 4
+// lanes instead of 2). Returns 0 (DCOPT_AVX2_KERNEL's kernels return a value).
+template <class T>
+DCOPT_KERNEL_INLINE unsigned int8_nearest_codes(const T* __restrict p, std::size_t n, double inv,
+                                                std::int8_t* __restrict q) {
+  for (std::size_t j = 0; j < n; ++j) {
+    const double v = (static_cast<double>(p[j]) * inv + kRoundMagic) - kRoundMagic;
+    q[j] = static_cast<std::int8_t>(static_cast<int>(v));
+  }
+  return 0;
+}
+
+DCOPT_AVX2_KERNEL(int8_nearest_codes)
+
 class Int8 final : public CodecOf<Int8> {
  public:
   Int8(std::size_t block, bool stochastic) : block_(block), stochastic_(stochastic) {}
@@ -113,10 +144,7 @@ class Int8 final : public CodecOf<Int8> {
       if (!stochastic_) {
         // |p[j]| <= scale, so |p[j] * inv| <= 127 (1 + 2^-51) after the two roundings, which
         // rounds to at most 127: no clamp needed.
-        for (std::size_t j = 0; j < n; ++j) {
-          const double v = (static_cast<double>(p[j]) * inv + kRoundMagic) - kRoundMagic;
-          q[j] = static_cast<std::int8_t>(static_cast<int>(v));
-        }
+        DCOPT_CALL_KERNEL(int8_nearest_codes, p, n, inv, q);
       } else {
         // Codes as int32 first: the kernel's lanes are doubles, and GCC does not vectorize a
         // loop storing int8 from 2-lane vectors; the narrowing copy vectorizes on its own.
@@ -208,15 +236,8 @@ class Int8 final : public CodecOf<Int8> {
       // The same maximum over the float's own bit patterns (exact, so the scale equals that of
       // the double copy): masked patterns fit a signed int32, which SSE2 compares 4 at a time
       // (widening each entry to double first costs 1.5x the time of the whole loop).
-      std::int32_t mb[8] = {};
-      std::size_t j = 0;
-      for (; j + 8 <= n; j += 8) {
-        for (unsigned k = 0; k < 8; ++k) {
-          mb[k] = std::max(mb[k], std::bit_cast<std::int32_t>(p[j + k]) & 0x7FFF'FFFF);
-        }
-      }
-      for (; j < n; ++j) mb[0] = std::max(mb[0], std::bit_cast<std::int32_t>(p[j]) & 0x7FFF'FFFF);
-      const std::int32_t max_bits = *std::max_element(mb, mb + 8);
+      // (AVX2 has the 8-lane signed max that SSE2 emulates with compare and blend.)
+      const auto max_bits = static_cast<std::int32_t>(DCOPT_CALL_KERNEL(float_abs_max_bits, p, n));
       if (max_bits >= std::bit_cast<std::int32_t>(HUGE_VALF)) require_finite_input(x, "int8");
       m = static_cast<double>(std::bit_cast<float>(max_bits));
     } else {

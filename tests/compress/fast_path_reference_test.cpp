@@ -1,13 +1,14 @@
-// The stochastic codecs draw their random words in blocks (Rng::peek_u32 / skip_u32 and
-// draw_in_chunks, quant_support.hpp) and pack fixed-width codes in groups
-// (BitPacker::put_fixed). That must not change a single bit: here each codec's message is
-// compared with a reference encoder that is the plain per-entry loop the codecs ran before
-// (one bernoulli draw per entry from the Rng, one BitPacker::put per field), on inputs of many
-// sizes (0, odd sizes, sizes around the 512-entry chunk) and shapes that reach every branch
-// (zeros, exact powers of two and grid values that draw nothing, values below the lowest level,
-// fp32 subnormals, a huge entry), from fp64 and fp32 input (the codecs read an fp32 entry as
-// its double; both must give the reference's bytes). The Rng's state after the encode must
-// match too, and decoding the message must give the reference's values.
+// The codecs' fast paths against plain reference loops, bit for bit. The stochastic codecs draw
+// their random words in blocks (Rng::peek_u32 / skip_u32 and draw_in_chunks, quant_support.hpp)
+// and pack fixed-width codes in groups (BitPacker::put_fixed); int8 and scaled_sign run AVX2
+// copies of their loops when the CPU has AVX2. None of that may change a single bit: each
+// codec's message is compared with a reference encoder that is the plain per-entry loop the
+// codecs ran before (one bernoulli draw per entry from the Rng, one BitPacker::put per field),
+// on inputs of many sizes (0, odd sizes, sizes around the 512-entry chunk) and shapes that reach
+// every branch (zeros, exact powers of two and grid values that draw nothing, values below the
+// lowest level, fp32 subnormals, a huge entry), from fp64 and fp32 input (the codecs read an
+// fp32 entry as its double; both must give the reference's bytes). The Rng's state after the
+// encode must match too, and decoding the message must give what decoding the reference gives.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -156,6 +157,52 @@ Message ref_int8_stochastic(const std::vector<double>& x, std::size_t block, Rng
   return out;
 }
 
+Message ref_int8_nearest(const std::vector<double>& x, std::size_t block) {
+  const std::size_t d = x.size(), nblocks = (d + block - 1) / block;
+  BitWriter w;
+  const std::uint64_t header = write_header(w, CodecId::int8, d);
+  std::vector<std::uint8_t> codes(d, 0);
+  for (std::size_t b = 0; b < nblocks; ++b) {
+    const std::size_t lo = b * block, n = std::min(block, d - lo);
+    double m = 0.0;
+    for (std::size_t j = lo; j < lo + n; ++j) m = std::max(m, std::fabs(x[j]));
+    float mf = static_cast<float>(m);
+    if (static_cast<double>(mf) < m) mf = std::nextafter(mf, FLT_MAX);
+    w.write_f32(mf);
+    if (mf == 0.0f) continue;
+    const double inv = 127.0 / static_cast<double>(mf);
+    for (std::size_t j = lo; j < lo + n; ++j) {
+      const auto k = static_cast<int>(std::nearbyint(x[j] * inv));  // ties to even
+      codes[j] = static_cast<std::uint8_t>(static_cast<std::int8_t>(k));
+    }
+  }
+  for (std::uint8_t c : codes) w.write(c, 8);
+  Message out;
+  finish_message(w, header, out);
+  return out;
+}
+
+Message ref_scaled_sign(const std::vector<double>& x) {
+  // The l1 norm in the codec's order of additions: per block of 64 entries eight partial sums
+  // (entry k into sum k % 8) combined pairwise, the blocks and then the tail entries in order.
+  const std::size_t d = x.size();
+  double l1 = 0.0;
+  for (std::size_t b = 0; b < d / 64; ++b) {
+    double s[8] = {};
+    for (unsigned k = 0; k < 64; ++k) s[k % 8] += std::fabs(x[64 * b + k]);
+    l1 += ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
+  }
+  for (std::size_t j = d / 64 * 64; j < d; ++j) l1 += std::fabs(x[j]);
+  const double mean = d == 0 ? 0.0 : l1 / static_cast<double>(d);
+  BitWriter w;
+  const std::uint64_t header = write_header(w, CodecId::scaled_sign, d);
+  write_value(w, wire_round(mean, Precision::fp32), Precision::fp32);
+  for (double v : x) w.write(v < 0.0 ? 1 : 0, 1);
+  Message out;
+  finish_message(w, header, out);
+  return out;
+}
+
 // ---- inputs -----------------------------------------------------------------------------------
 
 const std::size_t kSizes[] = {0, 1, 2, 3, 7, 63, 64, 65, 511, 512, 513, 1000, 1537, 4097};
@@ -234,7 +281,7 @@ void expect_same_as_reference(const std::string& spec, Ref ref, int skip_shape =
   }
 }
 
-TEST(BlockDraws, NaturalMatchesPerEntryLoop) {
+TEST(FastPaths, NaturalMatchesPerEntryLoop) {
   expect_same_as_reference(
       "natural", [](const std::vector<double>& x, Rng& r) { return ref_natural(x, true, r); });
   expect_same_as_reference("natural:precision=64", [](const std::vector<double>& x, Rng& r) {
@@ -242,7 +289,7 @@ TEST(BlockDraws, NaturalMatchesPerEntryLoop) {
   });
 }
 
-TEST(BlockDraws, NaturalDitheringMatchesPerEntryLoop) {
+TEST(FastPaths, NaturalDitheringMatchesPerEntryLoop) {
   expect_same_as_reference("natural_dithering", [](const std::vector<double>& x, Rng& r) {
     return ref_natural_dithering(x, false, 8, r);
   });
@@ -254,7 +301,7 @@ TEST(BlockDraws, NaturalDitheringMatchesPerEntryLoop) {
   });
 }
 
-TEST(BlockDraws, QsgdMatchesPerEntryLoop) {
+TEST(FastPaths, QsgdMatchesPerEntryLoop) {
   for (std::uint32_t s : {1u, 16u, 1000u}) {
     for (bool elias : {true, false}) {
       std::string spec = "qsgd:s=";
@@ -267,7 +314,7 @@ TEST(BlockDraws, QsgdMatchesPerEntryLoop) {
   }
 }
 
-TEST(BlockDraws, StochasticInt8MatchesPerEntryLoop) {
+TEST(FastPaths, StochasticInt8MatchesPerEntryLoop) {
   for (std::size_t block : {std::size_t{1}, std::size_t{7}, std::size_t{300}, std::size_t{4096}}) {
     std::string spec = "int8:rounding=stochastic,block=";
     spec += std::to_string(block);
@@ -278,11 +325,26 @@ TEST(BlockDraws, StochasticInt8MatchesPerEntryLoop) {
   }
 }
 
+TEST(FastPaths, Int8NearestMatchesPlainLoop) {
+  for (std::size_t block : {std::size_t{1}, std::size_t{7}, std::size_t{300}, std::size_t{4096}}) {
+    std::string spec = "int8:rounding=nearest,block=";
+    spec += std::to_string(block);
+    expect_same_as_reference(
+        spec, [block](const std::vector<double>& x, Rng&) { return ref_int8_nearest(x, block); },
+        /*skip_shape=*/4);
+  }
+}
+
+TEST(FastPaths, ScaledSignMatchesPlainLoop) {
+  expect_same_as_reference("scaled_sign",
+                           [](const std::vector<double>& x, Rng&) { return ref_scaled_sign(x); });
+}
+
 // A tiny negative entry next to a large one in its block: v = x * 127 / scale is just below 0,
 // v - floor(v) rounds to exactly 1, and the per-entry loop's bernoulli_exact(1) says "down"
 // (code -1) unless the word is 0. The block path must keep that (it leaves such entries to the
 // per-entry loop).
-TEST(BlockDraws, StochasticInt8KeepsTheFractionOneCase) {
+TEST(FastPaths, StochasticInt8KeepsTheFractionOneCase) {
   std::vector<double> x(40, -1e-30);
   x[0] = 1.0;
   auto codec = make_compressor("int8:rounding=stochastic,block=4096");
