@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <set>
+#include <vector>
 
 namespace dcopt {
 namespace {
@@ -103,6 +104,82 @@ TEST(Rng, SampleWithoutReplacementDistinctSortedUniform) {
   Rng r(1, Purpose::test);
   std::vector<std::uint32_t> out;
   EXPECT_THROW(r.sample_without_replacement(5, 4, out), std::invalid_argument);
+}
+
+// The block draws must give exactly the words of next_u32() and leave the same state: codecs
+// switched to them without changing a single bit of their output.
+std::vector<std::uint32_t> scalar_words(Rng& r, std::size_t n) {
+  std::vector<std::uint32_t> w(n);
+  for (auto& v : w) v = r.next_u32();
+  return w;
+}
+
+TEST(RngBlocks, FillMatchesScalarDrawsAtEveryOffsetAndLength) {
+  // Offsets 0..5 cover every position inside the 4-word buffer; lengths cover short draws,
+  // lengths around one AVX2 group (16 blocks = 64 words) and a long one with an odd tail.
+  const std::size_t lengths[] = {0, 1, 2, 3, 4, 5, 7, 63, 64, 65, 127, 128, 129, 1000, 4099};
+  for (unsigned offset = 0; offset < 6; ++offset) {
+    for (std::size_t n : lengths) {
+      Rng a(11, Purpose::test, 2, 3), b(11, Purpose::test, 2, 3);
+      scalar_words(a, offset);
+      scalar_words(b, offset);
+      std::vector<std::uint32_t> got(n);
+      a.fill_u32(got);
+      ASSERT_EQ(got, scalar_words(b, n)) << "offset " << offset << " length " << n;
+      // Same state afterwards: the following draws agree, both 32- and 64-bit ones.
+      ASSERT_EQ(a.next_u32(), b.next_u32());
+      ASSERT_EQ(a.next_u64(), b.next_u64());
+      ASSERT_EQ(a.uniform(), b.uniform());
+    }
+  }
+}
+
+TEST(RngBlocks, PeekDoesNotConsumeAndSkipMatchesDraws) {
+  for (unsigned offset = 0; offset < 6; ++offset) {
+    for (std::size_t n : {std::size_t{0}, std::size_t{1}, std::size_t{3}, std::size_t{4},
+                          std::size_t{9}, std::size_t{70}, std::size_t{301}}) {
+      Rng a(12, Purpose::compressor, 5, 1), b(12, Purpose::compressor, 5, 1);
+      scalar_words(a, offset);
+      scalar_words(b, offset);
+      std::vector<std::uint32_t> peeked(n + 5), again(n + 5);
+      a.peek_u32(peeked);
+      a.peek_u32(again);
+      ASSERT_EQ(peeked, again);
+      a.skip_u32(n);
+      std::vector<std::uint32_t> expect = scalar_words(b, n);
+      for (std::size_t i = 0; i < n; ++i) ASSERT_EQ(peeked[i], expect[i]);
+      // After skipping n, the stream continues with the peeked word n.
+      for (std::size_t i = n; i < n + 5; ++i) ASSERT_EQ(a.next_u32(), peeked[i]);
+      ASSERT_EQ(scalar_words(b, 5), std::vector<std::uint32_t>(peeked.begin() + n, peeked.end()));
+    }
+  }
+}
+
+TEST(RngBlocks, CounterCarryIntoTheHighWord) {
+  // The block counter is 64 bits in two 32-bit halves; jump (skip is O(1)) to a few blocks
+  // before the low half wraps, where the vector path must carry per lane as refill() does.
+  const std::uint64_t near_wrap = 4 * ((std::uint64_t{1} << 32) - 21);
+  for (unsigned offset = 0; offset < 4; ++offset) {
+    Rng a(13, Purpose::test), b(13, Purpose::test);
+    a.skip_u32(near_wrap + offset);
+    b.skip_u32(near_wrap);
+    scalar_words(b, offset);
+    std::vector<std::uint32_t> got(600);
+    a.fill_u32(got);
+    ASSERT_EQ(got, scalar_words(b, 600)) << "offset " << offset;
+    ASSERT_EQ(a.next_u64(), b.next_u64());
+  }
+}
+
+TEST(RngBlocks, SkipEqualsDrawingForLongJumps) {
+  for (std::uint64_t n : {std::uint64_t{5}, std::uint64_t{8}, std::uint64_t{1001}}) {
+    Rng a(14, Purpose::data, 1, 1), b(14, Purpose::data, 1, 1);
+    a.next_u32();
+    b.next_u32();
+    a.skip_u32(n);
+    scalar_words(b, n);
+    ASSERT_EQ(scalar_words(a, 9), scalar_words(b, 9));
+  }
 }
 
 }  // namespace

@@ -25,6 +25,73 @@ constexpr std::uint64_t kMaxBlock = std::uint64_t{1} << 30;
 // x86-64.
 constexpr double kRoundMagic = 0x1.8p52;
 
+// The stochastic rounding loop for m entries, entry j drawing words[j] (draw_in_chunks); ties
+// are irregular. |v| <= 127, so floor(v) is the int32 truncation minus 1 where that is above
+// v (for v = -0 this gives +0 where std::floor gives -0; either way the fraction is a zero
+// that draws nothing and the code is 0).
+template <class T>
+DCOPT_KERNEL_INLINE unsigned int8_stochastic_codes(const T* __restrict p, std::size_t m, double inv,
+                                                   const std::uint32_t* __restrict words,
+                                                   std::uint32_t* __restrict need,
+                                                   std::int32_t* __restrict k) {
+  std::uint32_t irregular = 0, skipped = 0;
+  for (std::size_t j = 0; j < m; ++j) {
+    // The exact loop clamps p[j] * inv to [-127, 127]; it can exceed 127 only by a rounding
+    // (|p[j]| <= scale), and such entries are left to it, so that no clamp (a select GCC does
+    // not if-convert here) is needed.
+    const double v = static_cast<double>(p[j]) * inv;
+    const auto whole = static_cast<std::int32_t>(v);
+    const std::int32_t below = whole - static_cast<std::int32_t>(static_cast<double>(whole) > v);
+    const double frac = v - static_cast<double>(below);
+    const double f2 = frac * 0x1p32;  // exact
+    const double rd = static_cast<double>(words[j]);
+    const std::uint32_t draws = static_cast<std::uint32_t>(frac > 0.0);
+    const std::uint32_t up = static_cast<std::uint32_t>(rd + 1.0 <= f2);
+    const std::uint32_t tie = draws & static_cast<std::uint32_t>(rd <= f2) & (up ^ 1);
+    k[j] = below + static_cast<std::int32_t>(up);
+    need[j] = draws;
+    // A negative v less than 2^-54 above the integer below it rounds v - fl up to exactly 1,
+    // outside bernoulli_exact's [0, 1): the exact loop keeps what it has always done there.
+    irregular |= tie | static_cast<std::uint32_t>(frac >= 1.0) |
+                 static_cast<std::uint32_t>(v > 127.0) | static_cast<std::uint32_t>(v < -127.0);
+    skipped |= draws ^ 1;
+  }
+  return (irregular != 0 ? kChunkIrregular : 0) | (skipped != 0 ? kChunkSkippedDraws : 0);
+}
+
+DCOPT_AVX2_KERNEL(int8_stochastic_codes)
+
+// The largest |p[j]| bit pattern (sign masked) of n floats: for non-negative floats the
+// patterns order like the values, and inf/NaN patterns exceed every finite one. Eight
+// independent maxima keep the loop from waiting on one compare chain.
+DCOPT_KERNEL_INLINE unsigned float_abs_max_bits(const float* __restrict p, std::size_t n) {
+  std::int32_t mb[8] = {};
+  std::size_t j = 0;
+  for (; j + 8 <= n; j += 8) {
+    for (unsigned k = 0; k < 8; ++k) {
+      mb[k] = std::max(mb[k], std::bit_cast<std::int32_t>(p[j + k]) & 0x7FFF'FFFF);
+    }
+  }
+  for (; j < n; ++j) mb[0] = std::max(mb[0], std::bit_cast<std::int32_t>(p[j]) & 0x7FFF'FFFF);
+  return static_cast<unsigned>(*std::max_element(mb, mb + 8));
+}
+
+DCOPT_AVX2_KERNEL(float_abs_max_bits)
+
+// Round-to-nearest codes of n entries (the AVX2 copy does the same double arithmetic on 4
+// lanes instead of 2). Returns 0 (DCOPT_AVX2_KERNEL's kernels return a value).
+template <class T>
+DCOPT_KERNEL_INLINE unsigned int8_nearest_codes(const T* __restrict p, std::size_t n, double inv,
+                                                std::int8_t* __restrict q) {
+  for (std::size_t j = 0; j < n; ++j) {
+    const double v = (static_cast<double>(p[j]) * inv + kRoundMagic) - kRoundMagic;
+    q[j] = static_cast<std::int8_t>(static_cast<int>(v));
+  }
+  return 0;
+}
+
+DCOPT_AVX2_KERNEL(int8_nearest_codes)
+
 class Int8 final : public CodecOf<Int8> {
  public:
   Int8(std::size_t block, bool stochastic) : block_(block), stochastic_(stochastic) {}
@@ -77,17 +144,26 @@ class Int8 final : public CodecOf<Int8> {
       if (!stochastic_) {
         // |p[j]| <= scale, so |p[j] * inv| <= 127 (1 + 2^-51) after the two roundings, which
         // rounds to at most 127: no clamp needed.
-        for (std::size_t j = 0; j < n; ++j) {
-          const double v = (static_cast<double>(p[j]) * inv + kRoundMagic) - kRoundMagic;
-          q[j] = static_cast<std::int8_t>(static_cast<int>(v));
-        }
+        DCOPT_CALL_KERNEL(int8_nearest_codes, p, n, inv, q);
       } else {
-        for (std::size_t j = 0; j < n; ++j) {
-          double v = std::min(127.0, std::max(-127.0, static_cast<double>(p[j]) * inv));
-          double fl = std::floor(v);
-          int k = static_cast<int>(fl) + (bernoulli_exact(rng, v - fl) ? 1 : 0);
-          q[j] = static_cast<std::int8_t>(k);
-        }
+        // Codes as int32 first: the kernel's lanes are doubles, and GCC does not vectorize a
+        // loop storing int8 from 2-lane vectors; the narrowing copy vectorizes on its own.
+        std::int32_t k[kDrawChunk];
+        draw_in_chunks(
+            rng, n,
+            [&](std::size_t c, std::size_t m, const std::uint32_t* words, std::uint32_t* need) {
+              return DCOPT_CALL_KERNEL(int8_stochastic_codes, p + c, m, inv, words, need, k);
+            },
+            [&](std::size_t c, std::size_t m) {
+              for (std::size_t j = 0; j < m; ++j) {
+                double v = std::min(127.0, std::max(-127.0, static_cast<double>(p[c + j]) * inv));
+                double fl = std::floor(v);
+                k[j] = static_cast<int>(fl) + (bernoulli_exact(rng, v - fl) ? 1 : 0);
+              }
+            },
+            [&](std::size_t c, std::size_t m) {
+              for (std::size_t j = 0; j < m; ++j) q[c + j] = static_cast<std::int8_t>(k[j]);
+            });
       }
     }
     finish_message(w, header, m);
@@ -160,15 +236,8 @@ class Int8 final : public CodecOf<Int8> {
       // The same maximum over the float's own bit patterns (exact, so the scale equals that of
       // the double copy): masked patterns fit a signed int32, which SSE2 compares 4 at a time
       // (widening each entry to double first costs 1.5x the time of the whole loop).
-      std::int32_t mb[8] = {};
-      std::size_t j = 0;
-      for (; j + 8 <= n; j += 8) {
-        for (unsigned k = 0; k < 8; ++k) {
-          mb[k] = std::max(mb[k], std::bit_cast<std::int32_t>(p[j + k]) & 0x7FFF'FFFF);
-        }
-      }
-      for (; j < n; ++j) mb[0] = std::max(mb[0], std::bit_cast<std::int32_t>(p[j]) & 0x7FFF'FFFF);
-      const std::int32_t max_bits = *std::max_element(mb, mb + 8);
+      // (AVX2 has the 8-lane signed max that SSE2 emulates with compare and blend.)
+      const auto max_bits = static_cast<std::int32_t>(DCOPT_CALL_KERNEL(float_abs_max_bits, p, n));
       if (max_bits >= std::bit_cast<std::int32_t>(HUGE_VALF)) require_finite_input(x, "int8");
       m = static_cast<double>(std::bit_cast<float>(max_bits));
     } else {

@@ -19,6 +19,49 @@ namespace {
 
 constexpr std::uint64_t kMaxLevels = 64;
 
+// code_of for n entries with entry j drawing words[j] (draw_in_chunks); ties are irregular.
+// Both cases are computed for every entry and selected by masks, so that it vectorizes.
+template <class T>
+DCOPT_KERNEL_INLINE unsigned dithering_codes(const T* __restrict x, std::size_t n, double norm,
+                                             std::uint32_t lowest, double below,
+                                             const std::uint32_t* __restrict words,
+                                             std::uint32_t* __restrict need,
+                                             std::uint32_t* __restrict codes) {
+  std::uint32_t irregular = 0, skipped = 0;
+  for (std::size_t j = 0; j < n; ++j) {
+    const double v = x[j];
+    const double y = std::fabs(v) / norm;
+    const auto bits = std::bit_cast<std::uint64_t>(y);
+    const auto eb = static_cast<std::uint32_t>(bits >> 52);
+    const auto hi = static_cast<std::uint32_t>(bits >> 20);  // the mantissa's top 32 bits
+    const auto low20 = static_cast<std::uint32_t>(bits) & 0xFFFFF;
+    const std::uint32_t r = words[j];
+    const std::uint32_t upper = eb >= lowest;
+    // Upper levels: bernoulli_mantissa52.
+    const std::uint32_t draws_up = static_cast<std::uint32_t>((hi | low20) != 0);
+    const std::uint32_t up_up = draws_up & static_cast<std::uint32_t>(r < hi);
+    const std::uint32_t tie_up = draws_up & static_cast<std::uint32_t>(r == hi);
+    // Below the lowest level: bernoulli_exact with frac = y * 2^(s-1) < 1.
+    const double f2 = y * below * 0x1p32;  // exact: scaling by powers of two
+    const double rd = static_cast<double>(r);
+    const std::uint32_t draws_lo = static_cast<std::uint32_t>(y > 0.0);
+    const std::uint32_t up_lo = static_cast<std::uint32_t>(rd + 1.0 <= f2);
+    const std::uint32_t tie_lo = draws_lo & static_cast<std::uint32_t>(rd <= f2) & (up_lo ^ 1);
+    const std::uint32_t m = 0u - upper;  // all ones for the upper case
+    const std::uint32_t index = ((eb - lowest + 1 + up_up) & m) | (up_lo & ~m);
+    const std::uint32_t draws = (draws_up & m) | (draws_lo & ~m);
+    const std::uint32_t sign = static_cast<std::uint32_t>(std::bit_cast<std::uint64_t>(v) >> 63) &
+                               static_cast<std::uint32_t>(index != 0);
+    codes[j] = sign | (index << 1);
+    need[j] = draws;
+    irregular |= (tie_up & m) | (tie_lo & ~m);
+    skipped |= draws ^ 1;
+  }
+  return (irregular != 0 ? kChunkIrregular : 0) | (skipped != 0 ? kChunkSkippedDraws : 0);
+}
+
+DCOPT_AVX2_KERNEL(dithering_codes)
+
 class NaturalDithering final : public CodecOf<NaturalDithering> {
  public:
   NaturalDithering(bool inf_norm, unsigned s, Precision p)
@@ -54,29 +97,18 @@ class NaturalDithering final : public CodecOf<NaturalDithering> {
     if (norm == 0.0) {
       for (std::size_t i = 0; i < x.size(); ++i) pk.put(0, width);
     } else {
-      // Levels 2^k for k in [1-s, 0] have index k + s; read k and the position between two
-      // levels straight from the bits of y (exponent and mantissa).
-      const std::uint64_t lowest_biased =
-          static_cast<std::uint64_t>(1023 + 1 - static_cast<int>(s_));
-      const double below_scale = std::ldexp(1.0, static_cast<int>(s_) - 1);  // 1 / 2^(1-s)
-      for (T e : x) {
-        const double v = e;
-        const double y = std::fabs(v) / norm;  // in [0, 1] since norm >= max |x_j|
-        const auto bits = std::bit_cast<std::uint64_t>(y);
-        const std::uint64_t eb = bits >> 52;
-        std::uint64_t index;
-        if (eb >= lowest_biased) {
-          // y in [2^k, 2^(k+1)), k = eb - 1023: level 2^(k+1) with probability (mantissa);
-          // y == 1 has mantissa 0 and never rounds above 1.
-          index = eb - lowest_biased + 1 +
-                  (bernoulli_mantissa52(rng, bits & ((std::uint64_t{1} << 52) - 1)) ? 1 : 0);
-        } else {
-          // below the smallest level 2^(1-s) (includes 0): that level or 0
-          index = bernoulli_exact(rng, y * below_scale) ? 1 : 0;
-        }
-        const std::uint64_t sign = index == 0 ? 0 : (std::signbit(v) ? 1 : 0);
-        pk.put(sign | (index << 1), width);
-      }
+      std::uint32_t codes[kDrawChunk];
+      draw_in_chunks(
+          rng, x.size(),
+          [&](std::size_t lo, std::size_t n, const std::uint32_t* words, std::uint32_t* need) {
+            return DCOPT_CALL_KERNEL(dithering_codes, x.data() + lo, n, norm,
+                                     static_cast<std::uint32_t>(lowest_biased()), below_scale(),
+                                     words, need, codes);
+          },
+          [&](std::size_t lo, std::size_t n) {
+            for (std::size_t i = 0; i < n; ++i) codes[i] = code_of(x[lo + i], norm, rng);
+          },
+          [&](std::size_t, std::size_t n) { pk.put_fixed(codes, n, width); });
     }
     BitWriter w(std::move(out.bytes));
     w.reserve_bits(128 + pk.bits());
@@ -131,6 +163,36 @@ class NaturalDithering final : public CodecOf<NaturalDithering> {
   }
 
  private:
+  // Levels 2^k for k in [1-s, 0] have index k + s; read k and the position between two levels
+  // straight from the bits of y (exponent and mantissa). Biased exponent of the lowest level
+  // 2^(1-s), and 1 / 2^(1-s).
+  std::uint64_t lowest_biased() const {
+    return static_cast<std::uint64_t>(1023 + 1 - static_cast<int>(s_));
+  }
+  double below_scale() const { return std::ldexp(1.0, static_cast<int>(s_) - 1); }
+
+  // The code (sign | index << 1) of entry e for norm > 0, drawing from rng: the reference
+  // per-entry rule.
+  template <class T>
+  std::uint32_t code_of(T e, double norm, Rng& rng) const {
+    const double v = e;
+    const double y = std::fabs(v) / norm;  // in [0, 1] since norm >= max |x_j|
+    const auto bits = std::bit_cast<std::uint64_t>(y);
+    const std::uint64_t eb = bits >> 52;
+    std::uint64_t index;
+    if (eb >= lowest_biased()) {
+      // y in [2^k, 2^(k+1)), k = eb - 1023: level 2^(k+1) with probability (mantissa);
+      // y == 1 has mantissa 0 and never rounds above 1.
+      index = eb - lowest_biased() + 1 +
+              (bernoulli_mantissa52(rng, bits & ((std::uint64_t{1} << 52) - 1)) ? 1 : 0);
+    } else {
+      // below the smallest level 2^(1-s) (includes 0): that level or 0
+      index = bernoulli_exact(rng, y * below_scale()) ? 1 : 0;
+    }
+    const std::uint64_t sign = index == 0 ? 0 : (std::signbit(v) ? 1 : 0);
+    return static_cast<std::uint32_t>(sign | (index << 1));
+  }
+
   // Per-thread packed words (thread_scratch.hpp): the packer's output on encode, the payload's
   // words on decode.
   struct NaturalDitheringScratch {

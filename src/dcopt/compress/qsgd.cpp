@@ -1,6 +1,7 @@
 #include "dcopt/compress/qsgd.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <limits>
 #include <utility>
@@ -17,6 +18,37 @@ namespace dcopt {
 namespace {
 
 constexpr std::uint64_t kMaxLevels = std::uint64_t{1} << 24;
+
+// The exact loop's levels (sign | level << 1, 0 for level 0) for n entries, entry j drawing
+// words[j] (draw_in_chunks); ties are irregular. Not for a tiny norm (s / norm overflows).
+// t <= s <= 2^24, so floor(t) is the int32 truncation of t >= 0.
+template <class T>
+DCOPT_KERNEL_INLINE unsigned qsgd_levels(const T* __restrict x, std::size_t n, double s_over_norm,
+                                         double s_double, const std::uint32_t* __restrict words,
+                                         std::uint32_t* __restrict need,
+                                         std::uint32_t* __restrict levels) {
+  std::uint32_t irregular = 0, skipped = 0;
+  for (std::size_t j = 0; j < n; ++j) {
+    const double xj = x[j];
+    const double t = std::min(std::fabs(xj) * s_over_norm, s_double);
+    const auto whole = static_cast<std::int32_t>(t);
+    const double frac = t - static_cast<double>(whole);
+    const double f2 = frac * 0x1p32;  // exact
+    const double rd = static_cast<double>(words[j]);
+    const std::uint32_t draws = static_cast<std::uint32_t>(frac > 0.0);
+    const std::uint32_t up = static_cast<std::uint32_t>(rd + 1.0 <= f2);
+    const std::uint32_t tie = draws & static_cast<std::uint32_t>(rd <= f2) & (up ^ 1);
+    const std::uint32_t level = static_cast<std::uint32_t>(whole) + up;
+    const auto sign = static_cast<std::uint32_t>(std::bit_cast<std::uint64_t>(xj) >> 63);
+    levels[j] = ((level << 1) | sign) & (0u - static_cast<std::uint32_t>(level != 0));
+    need[j] = draws;
+    irregular |= tie;
+    skipped |= draws ^ 1;
+  }
+  return (irregular != 0 ? kChunkIrregular : 0) | (skipped != 0 ? kChunkSkippedDraws : 0);
+}
+
+DCOPT_AVX2_KERNEL(qsgd_levels)
 
 class Qsgd final : public CodecOf<Qsgd> {
  public:
@@ -53,27 +85,53 @@ class Qsgd final : public CodecOf<Qsgd> {
       // 0 * inf is NaN; then |x_j| / norm (<= 1) is scaled instead. Only that case takes the
       // second form, so every other input keeps its bits.
       const bool tiny_norm = !std::isfinite(s_over_norm);
-      std::size_t last = 0;  // position after the previous non-zero
-      for (std::size_t j = 0; j < d; ++j) {
-        const double xj = x[j];
-        // s |x_j| / norm <= s in exact arithmetic; the clamp only undoes a rounding of the
-        // product above s, which would otherwise allow the level s + 1.
-        const double scaled =
-            tiny_norm ? std::fabs(xj) / norm * s_double : std::fabs(xj) * s_over_norm;
-        const double t = std::min(scaled, s_double);
-        const double fl = std::floor(t);
-        const auto level = static_cast<std::uint64_t>(fl) + (bernoulli_exact(rng, t - fl) ? 1 : 0);
-        const std::uint64_t sign = std::signbit(xj) ? 1 : 0;
-        if (elias_) {
-          if (level == 0) continue;
+      std::uint32_t levels[kDrawChunk];  // sign | level << 1, 0 for level 0
+      std::size_t last = 0;              // position after the previous non-zero
+      auto exact = [&](std::size_t lo, std::size_t n) {
+        for (std::size_t i = 0; i < n; ++i) {
+          const double xj = x[lo + i];
+          // s |x_j| / norm <= s in exact arithmetic; the clamp only undoes a rounding of the
+          // product above s, which would otherwise allow the level s + 1.
+          const double scaled =
+              tiny_norm ? std::fabs(xj) / norm * s_double : std::fabs(xj) * s_over_norm;
+          const double t = std::min(scaled, s_double);
+          const double fl = std::floor(t);
+          const auto level =
+              static_cast<std::uint32_t>(fl) + (bernoulli_exact(rng, t - fl) ? 1 : 0);
+          const std::uint32_t sign = std::signbit(xj) ? 1 : 0;
+          levels[i] = level == 0 ? 0 : sign | (level << 1);
+        }
+      };
+      auto emit = [&](std::size_t lo, std::size_t n) {
+        if (!elias_) {
+          pk.put_fixed(levels, n, 1 + level_bits_);
+          return;
+        }
+        for (std::size_t i = 0; i < n; ++i) {
+          if (levels[i] == 0) continue;
+          const std::size_t j = lo + i;
           pk.put_gamma(j + 1 - last);
-          pk.put(sign, 1);
-          pk.put_gamma(level);
+          pk.put(levels[i] & 1, 1);
+          pk.put_gamma(levels[i] >> 1);
           last = j + 1;
           ++nnz;
-        } else {
-          pk.put(level == 0 ? 0 : sign | (level << 1), 1 + level_bits_);
         }
+      };
+      if (tiny_norm) {
+        // The rare second form: per entry, as drawn.
+        for (std::size_t lo = 0; lo < d; lo += kDrawChunk) {
+          const std::size_t n = std::min(kDrawChunk, d - lo);
+          exact(lo, n);
+          emit(lo, n);
+        }
+      } else {
+        draw_in_chunks(
+            rng, d,
+            [&](std::size_t lo, std::size_t n, const std::uint32_t* words, std::uint32_t* need) {
+              return DCOPT_CALL_KERNEL(qsgd_levels, x.data() + lo, n, s_over_norm, s_double, words,
+                                       need, levels);
+            },
+            exact, emit);
       }
     } else if (!elias_) {
       for (std::size_t j = 0; j < d; ++j) pk.put(0, 1 + level_bits_);

@@ -2,6 +2,7 @@
 // Shared pieces of the quantizing codecs (natural, natural_dithering, qsgd, scaled_sign, int8,
 // fp16, bf16): input validation with errors that name the offending entry, robust norms, rounding
 // of a scale to the wire precision, and exact Bernoulli draws for stochastic rounding.
+#include <cstddef>
 #include <cstdint>
 #include <span>
 #include <string_view>
@@ -57,6 +58,81 @@ inline bool bernoulli_mantissa52(Rng& rng, std::uint64_t m) {
   const std::uint32_t r = rng.next_u32();
   if (r != hi) return r < hi;
   return (rng.next_u32() & 0xFFFFFu) < (m & 0xFFFFFu);
+}
+
+/// Chunk kernels (the `fast` of draw_in_chunks below) are plain loops written so that GCC
+/// vectorizes them: 0/1 flags as integers and masks, no bool and no ?: (either left them
+/// scalar). Those that mix double and 32-bit integer lanes vectorize only with AVX2 (SSE2 has
+/// no 2-lane int32 compares). A kernel is an always-inline template `name` (DCOPT_KERNEL_INLINE);
+/// DCOPT_AVX2_KERNEL(name) defines name_avx2, the same code compiled for AVX2, and
+/// DCOPT_CALL_KERNEL(name, args...) calls that one when the CPU has AVX2 (checked once), else
+/// the baseline one. The AVX2 target does not enable FMA, so no multiply-add is contracted and
+/// every IEEE operation rounds as in the baseline copy: both give the same bits.
+#if defined(__x86_64__) && defined(__GNUC__)
+#define DCOPT_HAVE_AVX2_KERNELS 1
+inline bool cpu_has_avx2() {
+  static const bool has = __builtin_cpu_supports("avx2");
+  return has;
+}
+#define DCOPT_KERNEL_INLINE [[gnu::always_inline]] inline
+#define DCOPT_AVX2_KERNEL(name)                                \
+  template <class... Args>                                     \
+  [[gnu::target("avx2")]] unsigned name##_avx2(Args... args) { \
+    return name(args...);                                      \
+  }
+#define DCOPT_CALL_KERNEL(name, ...) (cpu_has_avx2() ? name##_avx2(__VA_ARGS__) : name(__VA_ARGS__))
+#else
+#define DCOPT_KERNEL_INLINE inline
+#define DCOPT_AVX2_KERNEL(name)
+#define DCOPT_CALL_KERNEL(name, ...) name(__VA_ARGS__)
+#endif
+
+/// Stochastic rounding of a long vector with the random words drawn in blocks. The codecs'
+/// per-entry loops draw one 32-bit word for almost every entry (bernoulli_exact and
+/// bernoulli_mantissa52 take a second only on a tie, probability 2^-32) and none for entries that
+/// round exactly; drawing those words one next_u32() at a time, interleaved with the arithmetic,
+/// kept the loops scalar. Here the entries go in chunks of kDrawChunk:
+///  * the chunk's words are peeked in one Rng::peek_u32 call (vectorized Philox);
+///  * `fast(lo, n, words, need)` codes entries [lo, lo + n) assuming entry i draws words[i]
+///    when it draws at all, and sets need[i] to 1 if it draws one word, 0 if none. It returns
+///    kChunkSkippedDraws if some need[i] is 0 and kChunkIrregular if some entry is not decided
+///    by that word alone (a tie, or a case `fast` leaves to `exact`). With skipped draws the
+///    words are respread (each drawing entry gets the next unused word) and `fast` runs again;
+///  * an irregular chunk is coded instead by `exact(lo, n)`, the plain per-entry loop drawing
+///    from `rng` itself (the Rng is still at the chunk's start);
+///  * otherwise the Rng skips the words used; then `emit(lo, n)` takes the chunk's codes.
+/// So the words every entry sees, and the Rng's state afterwards (also when `exact` throws), are
+/// those of the per-entry loop: the bytes do not change. `fast` must be a pure function of the
+/// entries and the words (it runs twice on a chunk with skipped draws).
+inline constexpr std::size_t kDrawChunk = 512;
+inline constexpr unsigned kChunkIrregular = 1;
+inline constexpr unsigned kChunkSkippedDraws = 2;
+
+template <class Fast, class Exact, class Emit>
+void draw_in_chunks(Rng& rng, std::size_t d, Fast&& fast, Exact&& exact, Emit&& emit) {
+  std::uint32_t words[kDrawChunk + 1], spread[kDrawChunk];
+  std::uint32_t need[kDrawChunk];
+  for (std::size_t lo = 0; lo < d; lo += kDrawChunk) {
+    const std::size_t n = d - lo < kDrawChunk ? d - lo : kDrawChunk;
+    rng.peek_u32(std::span<std::uint32_t>(words, n));
+    words[n] = 0;  // what an entry after the last drawing one reads in the respread below
+    unsigned flags = fast(lo, n, static_cast<const std::uint32_t*>(words), need);
+    std::size_t used = n;
+    if (flags == kChunkSkippedDraws) {
+      used = 0;
+      for (std::size_t i = 0; i < n; ++i) {
+        spread[i] = words[used];
+        used += need[i];
+      }
+      flags = fast(lo, n, static_cast<const std::uint32_t*>(spread), need) & kChunkIrregular;
+    }
+    if ((flags & kChunkIrregular) != 0) {
+      exact(lo, n);
+    } else {
+      rng.skip_u32(used);
+    }
+    emit(lo, n);
+  }
 }
 
 }  // namespace dcopt

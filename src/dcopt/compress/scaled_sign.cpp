@@ -15,6 +15,31 @@
 namespace dcopt {
 namespace {
 
+// The sign words and the l1 norm (into *l1, in this order of additions) of `full` blocks of
+// 64 entries. Blocks of 64 entries build one word from comparisons, which the compiler turns
+// into vector code; the AVX2 copy does the same on wider vectors. Returns 0.
+template <class T>
+DCOPT_KERNEL_INLINE unsigned signs_and_l1(const T* __restrict x, std::size_t full,
+                                          std::uint64_t* __restrict words, double* l1) {
+  double sum = *l1;
+  for (std::size_t b = 0; b < full; ++b) {
+    const T* p = x + 64 * b;
+    std::uint64_t m = 0;
+    for (unsigned k = 0; k < 64; ++k) m |= static_cast<std::uint64_t>(p[k] < T{0}) << k;
+    // Eight partial sums break the add latency chain and let the loop vectorize.
+    double s[8] = {};
+    for (unsigned k = 0; k < 64; k += 8) {
+      for (unsigned i = 0; i < 8; ++i) s[i] += std::fabs(static_cast<double>(p[k + i]));
+    }
+    words[b] = m;
+    sum += ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
+  }
+  *l1 = sum;
+  return 0;
+}
+
+DCOPT_AVX2_KERNEL(signs_and_l1)
+
 class ScaledSign final : public CodecOf<ScaledSign> {
  public:
   explicit ScaledSign(Precision p) : precision_(p) {}
@@ -42,18 +67,7 @@ class ScaledSign final : public CodecOf<ScaledSign> {
     // entries build one word from comparisons, which the compiler turns into vector code.
     double l1 = 0.0;
     const std::size_t full = d / 64;
-    for (std::size_t b = 0; b < full; ++b) {
-      const T* p = x.data() + 64 * b;
-      std::uint64_t m = 0;
-      for (unsigned k = 0; k < 64; ++k) m |= static_cast<std::uint64_t>(p[k] < T{0}) << k;
-      // Eight partial sums break the add latency chain and let the loop vectorize.
-      double s[8] = {};
-      for (unsigned k = 0; k < 64; k += 8) {
-        for (unsigned i = 0; i < 8; ++i) s[i] += std::fabs(static_cast<double>(p[k + i]));
-      }
-      words[b] = m;
-      l1 += ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
-    }
+    DCOPT_CALL_KERNEL(signs_and_l1, x.data(), full, words.data(), &l1);
     if (d % 64 != 0) {
       std::uint64_t m = 0;
       for (std::size_t j = 64 * full; j < d; ++j) {

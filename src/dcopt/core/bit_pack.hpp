@@ -48,6 +48,20 @@ class BitPacker {
     }
   }
 
+  /// Append n fields of `width` bits each (1 <= width <= 32), v[0] first: the same bits as n
+  /// put(v[i], width) calls. Each v[i] must be < 2^width. Fields are first joined into groups
+  /// of up to 4 (at most 64 bits; a vectorizable pass), so the serial shift-and-store chain runs
+  /// once per group, without a capacity check.
+  void put_fixed(const std::uint32_t* v, std::size_t n, unsigned width) {
+    if (4 * width <= 64) {
+      put_grouped<4>(v, n, width);
+    } else if (2 * width <= 64) {
+      put_grouped<2>(v, n, width);
+    } else {
+      put_grouped<1>(v, n, width);
+    }
+  }
+
   /// Append the LSB-first Elias gamma code of n >= 1 (2*floor(log2 n)+1 bits).
   void put_gamma(std::uint64_t n) {
     unsigned len = 63 - static_cast<unsigned>(std::countl_zero(n));
@@ -83,6 +97,43 @@ class BitPacker {
   }
 
  private:
+  template <unsigned F>
+  void put_grouped(const std::uint32_t* v, std::size_t n, unsigned width) {
+    constexpr std::size_t kBatch = 64;  // groups joined per pass
+    const unsigned group_width = F * width;
+    std::uint64_t group[kBatch];
+    const std::size_t groups = n / F;
+    const std::size_t old = words_.size();
+    words_.resize(old + (fill_ + groups * group_width) / 64);
+    std::uint64_t* out = words_.data() + old;
+    std::uint64_t acc = acc_;
+    unsigned fill = fill_;
+    for (std::size_t g0 = 0; g0 < groups; g0 += kBatch) {
+      const std::size_t m = groups - g0 < kBatch ? groups - g0 : kBatch;
+      const std::uint32_t* p = v + F * g0;
+      for (std::size_t g = 0; g < m; ++g) {
+        std::uint64_t joined = 0;
+        for (unsigned k = 0; k < F; ++k) joined |= std::uint64_t{p[F * g + k]} << (k * width);
+        group[g] = joined;
+      }
+      for (std::size_t g = 0; g < m; ++g) {
+        const std::uint64_t f = group[g];
+        acc |= f << fill;  // fill < 64
+        fill += group_width;
+        if (fill >= 64) {
+          *out++ = acc;
+          fill -= 64;
+          // The bits of f that did not fit: f >> (group_width - fill), written as two shifts
+          // so that fill == 0 (none left, and group_width may be 64) needs no branch.
+          acc = (f >> 1) >> (group_width - 1 - fill);
+        }
+      }
+    }
+    acc_ = acc;
+    fill_ = fill;
+    for (std::size_t i = groups * F; i < n; ++i) put(v[i], width);
+  }
+
   std::vector<std::uint64_t> words_;
   std::uint64_t acc_ = 0;
   unsigned fill_ = 0;

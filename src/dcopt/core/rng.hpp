@@ -47,6 +47,24 @@ class Rng {
     std::uint64_t hi = next_u32();
     return (hi << 32) | lo;
   }
+  /// Block draws, for codecs that need one number per entry of a long vector. The stream is a
+  /// sequence of 32-bit words (next_u64 takes two, low word first; uniform takes one next_u64);
+  /// these read it many words at a time and give exactly the words, and leave the Rng in exactly
+  /// the state, that as many next_u32() calls would. Generating 16 counters' Philox rounds at
+  /// once vectorizes (AVX2 when the CPU has it, chosen at run time; a portable loop otherwise,
+  /// with the same output).
+  ///
+  /// The next out.size() words, consumed.
+  void fill_u32(std::span<std::uint32_t> out) {
+    peek_u32(out);
+    skip_u32(out.size());
+  }
+  /// The next out.size() words without consuming them (the Rng is unchanged): a caller that
+  /// does not know yet how many it will use peeks a block, then skips what it used.
+  void peek_u32(std::span<std::uint32_t> out) const;
+  /// Consumes n words, as n next_u32() calls would, in O(1) time.
+  void skip_u32(std::uint64_t n);
+
   /// Uniform in [0, 1) with 53 random bits.
   double uniform() { return static_cast<double>(next_u64() >> 11) * 0x1.0p-53; }
   /// Standard normal (Box-Muller; both values of a pair are used).
@@ -69,6 +87,9 @@ class Rng {
 
  private:
   void refill();
+  std::uint64_t block_counter() const {
+    return (static_cast<std::uint64_t>(ctr_[1]) << 32) | ctr_[0];
+  }
   std::uint32_t key_[2];
   std::uint32_t ctr_[4];
   std::uint32_t buf_[4];

@@ -1,0 +1,387 @@
+// The codecs' fast paths against plain reference loops, bit for bit. The stochastic codecs draw
+// their random words in blocks (Rng::peek_u32 / skip_u32 and draw_in_chunks, quant_support.hpp)
+// and pack fixed-width codes in groups (BitPacker::put_fixed); int8 and scaled_sign run AVX2
+// copies of their loops when the CPU has AVX2. None of that may change a single bit: each
+// codec's message is compared with a reference encoder that is the plain per-entry loop the
+// codecs ran before (one bernoulli draw per entry from the Rng, one BitPacker::put per field),
+// on inputs of many sizes (0, odd sizes, sizes around the 512-entry chunk) and shapes that reach
+// every branch (zeros, exact powers of two and grid values that draw nothing, values below the
+// lowest level, fp32 subnormals, a huge entry), from fp64 and fp32 input (the codecs read an
+// fp32 entry as its double; both must give the reference's bytes). The Rng's state after the
+// encode must match too, and decoding the message must give what decoding the reference gives.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <bit>
+#include <cfloat>
+#include <cmath>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "dcopt/compress/codec_header.hpp"
+#include "dcopt/compress/quant_support.hpp"
+#include "dcopt/compress/registry.hpp"
+#include "dcopt/core/bit_pack.hpp"
+#include "dcopt/core/rng.hpp"
+
+namespace dcopt {
+namespace {
+
+// ---- reference encoders: the per-entry loops ---------------------------------------------------
+
+Message finish(BitWriter& w, std::uint64_t header, BitPacker& pk) {
+  std::size_t nbits = pk.bits();
+  w.write_words(pk.finish(), nbits);
+  Message m;
+  finish_message(w, header, m);
+  return m;
+}
+
+Message ref_natural(const std::vector<double>& x, bool fp32, Rng& rng) {
+  const unsigned exp_bits = fp32 ? 8 : 11;
+  BitPacker pk;
+  for (double v : x) {
+    const auto u = std::bit_cast<std::uint64_t>(v);
+    const std::uint64_t a = u & ~(std::uint64_t{1} << 63);
+    const std::uint64_t e = a >> 52, mant = a & ((std::uint64_t{1} << 52) - 1);
+    std::uint64_t field;
+    if (fp32) {
+      if (e >= 897 && e <= 1150) {
+        field = e - 896 + (bernoulli_mantissa52(rng, mant) ? 1 : 0);
+      } else {
+        field = bernoulli_exact(rng, std::bit_cast<double>(a) * 0x1p126) ? 1 : 0;
+      }
+    } else if (e >= 1) {
+      field = e + (bernoulli_mantissa52(rng, mant) ? 1 : 0);
+    } else {
+      field = bernoulli_exact(rng, std::bit_cast<double>(a) * 0x1p1022) ? 1 : 0;
+    }
+    const std::uint64_t sign = field == 0 ? 0 : u >> 63;
+    pk.put(field | (sign << exp_bits), exp_bits + 1);
+  }
+  BitWriter w;
+  const std::uint64_t header = write_header(w, CodecId::natural, x.size());
+  return finish(w, header, pk);
+}
+
+Message ref_natural_dithering(const std::vector<double>& x, bool inf_norm, unsigned s, Rng& rng) {
+  const std::span<const double> xs(x);
+  const double norm =
+      round_up_to_wire(inf_norm ? checked_max_abs(xs, "ref") : checked_l2_norm(xs, "ref"),
+                       Precision::fp32, "ref", "the norm");
+  const unsigned width = 1 + bits_for_index(s + 1);
+  BitPacker pk;
+  for (double v : x) {
+    std::uint64_t index = 0;
+    if (norm > 0.0) {
+      const double y = std::fabs(v) / norm;
+      const auto bits = std::bit_cast<std::uint64_t>(y);
+      const std::uint64_t eb = bits >> 52, lowest = 1023 + 1 - s;
+      if (eb >= lowest) {
+        index = eb - lowest + 1 +
+                (bernoulli_mantissa52(rng, bits & ((std::uint64_t{1} << 52) - 1)) ? 1 : 0);
+      } else {
+        index = bernoulli_exact(rng, y * std::ldexp(1.0, static_cast<int>(s) - 1)) ? 1 : 0;
+      }
+    }
+    const std::uint64_t sign = index == 0 ? 0 : (std::signbit(v) ? 1 : 0);
+    pk.put(sign | (index << 1), width);
+  }
+  BitWriter w;
+  const std::uint64_t header = write_header(w, CodecId::natural_dithering, x.size());
+  write_value(w, norm, Precision::fp32);
+  return finish(w, header, pk);
+}
+
+Message ref_qsgd(const std::vector<double>& x, std::uint32_t s, bool elias, Rng& rng) {
+  const std::span<const double> xs(x);
+  const double norm =
+      round_up_to_wire(checked_l2_norm(xs, "ref"), Precision::fp32, "ref", "the norm");
+  const unsigned level_bits = bits_for_index(std::uint64_t{s} + 1);
+  BitPacker pk;
+  std::uint64_t nnz = 0;
+  std::size_t last = 0;
+  for (std::size_t j = 0; j < x.size(); ++j) {
+    std::uint64_t level = 0;
+    if (norm > 0.0) {
+      const double t =
+          std::min(std::fabs(x[j]) * (static_cast<double>(s) / norm), static_cast<double>(s));
+      const double fl = std::floor(t);
+      level = static_cast<std::uint64_t>(fl) + (bernoulli_exact(rng, t - fl) ? 1 : 0);
+    }
+    const std::uint64_t sign = std::signbit(x[j]) ? 1 : 0;
+    if (!elias) {
+      pk.put(level == 0 ? 0 : sign | (level << 1), 1 + level_bits);
+    } else if (level != 0) {
+      pk.put_gamma(j + 1 - last);
+      pk.put(sign, 1);
+      pk.put_gamma(level);
+      last = j + 1;
+      ++nnz;
+    }
+  }
+  BitWriter w;
+  const std::uint64_t header = write_header(w, CodecId::qsgd, x.size());
+  write_value(w, norm, Precision::fp32);
+  if (elias) w.write_varint(nnz);
+  return finish(w, header, pk);
+}
+
+Message ref_int8_stochastic(const std::vector<double>& x, std::size_t block, Rng& rng) {
+  const std::size_t d = x.size(), nblocks = (d + block - 1) / block;
+  std::vector<float> scales(nblocks);
+  std::vector<std::uint8_t> codes(d, 0);
+  for (std::size_t b = 0; b < nblocks; ++b) {
+    const std::size_t lo = b * block, n = std::min(block, d - lo);
+    double m = 0.0;
+    for (std::size_t j = lo; j < lo + n; ++j) m = std::max(m, std::fabs(x[j]));
+    float mf = static_cast<float>(m);
+    if (static_cast<double>(mf) < m) mf = std::nextafter(mf, FLT_MAX);
+    scales[b] = mf;
+    if (mf == 0.0f) continue;
+    const double inv = 127.0 / static_cast<double>(mf);
+    for (std::size_t j = lo; j < lo + n; ++j) {
+      const double v = std::min(127.0, std::max(-127.0, x[j] * inv));
+      const double fl = std::floor(v);
+      const int k = static_cast<int>(fl) + (bernoulli_exact(rng, v - fl) ? 1 : 0);
+      codes[j] = static_cast<std::uint8_t>(static_cast<std::int8_t>(k));
+    }
+  }
+  BitWriter w;
+  const std::uint64_t header = write_header(w, CodecId::int8, d);
+  for (float f : scales) w.write_f32(f);
+  for (std::uint8_t c : codes) w.write(c, 8);
+  Message out;
+  finish_message(w, header, out);
+  return out;
+}
+
+Message ref_int8_nearest(const std::vector<double>& x, std::size_t block) {
+  const std::size_t d = x.size(), nblocks = (d + block - 1) / block;
+  BitWriter w;
+  const std::uint64_t header = write_header(w, CodecId::int8, d);
+  std::vector<std::uint8_t> codes(d, 0);
+  for (std::size_t b = 0; b < nblocks; ++b) {
+    const std::size_t lo = b * block, n = std::min(block, d - lo);
+    double m = 0.0;
+    for (std::size_t j = lo; j < lo + n; ++j) m = std::max(m, std::fabs(x[j]));
+    float mf = static_cast<float>(m);
+    if (static_cast<double>(mf) < m) mf = std::nextafter(mf, FLT_MAX);
+    w.write_f32(mf);
+    if (mf == 0.0f) continue;
+    const double inv = 127.0 / static_cast<double>(mf);
+    for (std::size_t j = lo; j < lo + n; ++j) {
+      const auto k = static_cast<int>(std::nearbyint(x[j] * inv));  // ties to even
+      codes[j] = static_cast<std::uint8_t>(static_cast<std::int8_t>(k));
+    }
+  }
+  for (std::uint8_t c : codes) w.write(c, 8);
+  Message out;
+  finish_message(w, header, out);
+  return out;
+}
+
+Message ref_scaled_sign(const std::vector<double>& x) {
+  // The l1 norm in the codec's order of additions: per block of 64 entries eight partial sums
+  // (entry k into sum k % 8) combined pairwise, the blocks and then the tail entries in order.
+  const std::size_t d = x.size();
+  double l1 = 0.0;
+  for (std::size_t b = 0; b < d / 64; ++b) {
+    double s[8] = {};
+    for (unsigned k = 0; k < 64; ++k) s[k % 8] += std::fabs(x[64 * b + k]);
+    l1 += ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
+  }
+  for (std::size_t j = d / 64 * 64; j < d; ++j) l1 += std::fabs(x[j]);
+  const double mean = d == 0 ? 0.0 : l1 / static_cast<double>(d);
+  BitWriter w;
+  const std::uint64_t header = write_header(w, CodecId::scaled_sign, d);
+  write_value(w, wire_round(mean, Precision::fp32), Precision::fp32);
+  for (double v : x) w.write(v < 0.0 ? 1 : 0, 1);
+  Message out;
+  finish_message(w, header, out);
+  return out;
+}
+
+// ---- inputs -----------------------------------------------------------------------------------
+
+const std::size_t kSizes[] = {0, 1, 2, 3, 7, 63, 64, 65, 511, 512, 513, 1000, 1537, 4097};
+
+// Shape k of x (all finite; every value exactly representable as fp32, so that fp32 input is
+// the same vector).
+std::vector<double> input(std::size_t d, int shape, std::uint64_t seed) {
+  Rng g(seed, Purpose::test, d, static_cast<std::uint64_t>(shape));
+  std::vector<double> x(d);
+  for (std::size_t i = 0; i < d; ++i) {
+    double v = g.normal();
+    switch (shape) {
+      case 0:  // Gaussian
+        break;
+      case 1:  // a third zeros (draw nothing), some -0
+        if (i % 3 == 0) v = (i % 2 == 0) ? 0.0 : -0.0;
+        break;
+      case 2:  // exact powers of two (mantissa 0: natural draws nothing)
+        v = std::ldexp(g.below(2) != 0 ? -1.0 : 1.0, static_cast<int>(g.below(30)) - 15);
+        break;
+      case 3:  // quarter grid: qsgd / int8 levels that are exact for some entries
+        v = std::round(v * 4.0) / 4.0;
+        break;
+      case 4:  // fp32 subnormals and normals side by side
+        v *= (i % 2 == 0) ? 0x1p-140 : 1.0;
+        break;
+      case 5:  // one huge entry: everything else is below the lowest levels
+        v = (i == d / 2) ? 1e30 : v;
+        break;
+      case 6:  // sparse
+        v = g.below(50) == 0 ? v : 0.0;
+        break;
+    }
+    x[i] = static_cast<double>(static_cast<float>(v));
+  }
+  return x;
+}
+constexpr int kShapes = 7;
+
+// Encodes x (as fp64 and as fp32) with `spec` from an Rng started at an odd offset of its
+// stream, and compares with `ref` run on a copy of that Rng: bytes, bit counts, the Rng's
+// state afterwards, and the decoded vector.
+// `skip_shape`: a shape the codec rejects (int8 needs normal fp32 block scales).
+template <class Ref>
+void expect_same_as_reference(const std::string& spec, Ref ref, int skip_shape = -1) {
+  auto codec = make_compressor(spec);
+  for (std::size_t d : kSizes) {
+    for (int shape = 0; shape < kShapes; ++shape) {
+      if (shape == skip_shape) continue;
+      for (std::uint64_t seed = 0; seed < 2; ++seed) {
+        const std::vector<double> x = input(d, shape, seed);
+        const std::vector<float> xf(x.begin(), x.end());
+        Rng start(seed + 7, Purpose::compressor, 1, d);
+        for (std::uint64_t k = 0; k < (seed + d) % 4; ++k) start.next_u32();
+        Rng r_ref = start;
+        const Message want = ref(x, r_ref);
+        for (int as_float = 0; as_float < 2; ++as_float) {
+          Rng r = start;
+          const Message got = as_float != 0 ? codec->encode(std::span<const float>(xf), r)
+                                            : codec->encode(std::span<const double>(x), r);
+          const std::string where =
+              spec + " d=" + std::to_string(d) + " shape=" + std::to_string(shape) +
+              " seed=" + std::to_string(seed) + (as_float ? " fp32" : " fp64");
+          ASSERT_EQ(got.bytes, want.bytes) << where;
+          ASSERT_EQ(got.bits, want.bits) << where;
+          ASSERT_EQ(got.header_bits, want.header_bits) << where;
+          Rng r_after = r_ref;
+          ASSERT_EQ(r.next_u64(), r_after.next_u64()) << where << ": Rng state after encode";
+          std::vector<double> dec(d, 0.0), dec_ref(d, 0.0);
+          codec->decode(got.bytes, dec, Rng(0, Purpose::test));
+          codec->decode(want.bytes, dec_ref, Rng(0, Purpose::test));
+          ASSERT_EQ(dec, dec_ref) << where;
+        }
+      }
+    }
+  }
+}
+
+TEST(FastPaths, NaturalMatchesPerEntryLoop) {
+  expect_same_as_reference(
+      "natural", [](const std::vector<double>& x, Rng& r) { return ref_natural(x, true, r); });
+  expect_same_as_reference("natural:precision=64", [](const std::vector<double>& x, Rng& r) {
+    return ref_natural(x, false, r);
+  });
+}
+
+TEST(FastPaths, NaturalDitheringMatchesPerEntryLoop) {
+  expect_same_as_reference("natural_dithering", [](const std::vector<double>& x, Rng& r) {
+    return ref_natural_dithering(x, false, 8, r);
+  });
+  expect_same_as_reference("natural_dithering:p=inf,s=3", [](const std::vector<double>& x, Rng& r) {
+    return ref_natural_dithering(x, true, 3, r);
+  });
+  expect_same_as_reference("natural_dithering:s=64", [](const std::vector<double>& x, Rng& r) {
+    return ref_natural_dithering(x, false, 64, r);
+  });
+}
+
+TEST(FastPaths, QsgdMatchesPerEntryLoop) {
+  for (std::uint32_t s : {1u, 16u, 1000u}) {
+    for (bool elias : {true, false}) {
+      std::string spec = "qsgd:s=";
+      spec += std::to_string(s);
+      spec += elias ? ",coding=elias" : ",coding=fixed";
+      expect_same_as_reference(spec, [s, elias](const std::vector<double>& x, Rng& r) {
+        return ref_qsgd(x, s, elias, r);
+      });
+    }
+  }
+}
+
+TEST(FastPaths, StochasticInt8MatchesPerEntryLoop) {
+  for (std::size_t block : {std::size_t{1}, std::size_t{7}, std::size_t{300}, std::size_t{4096}}) {
+    std::string spec = "int8:rounding=stochastic,block=";
+    spec += std::to_string(block);
+    expect_same_as_reference(
+        spec,
+        [block](const std::vector<double>& x, Rng& r) { return ref_int8_stochastic(x, block, r); },
+        /*skip_shape=*/4);
+  }
+}
+
+TEST(FastPaths, Int8NearestMatchesPlainLoop) {
+  for (std::size_t block : {std::size_t{1}, std::size_t{7}, std::size_t{300}, std::size_t{4096}}) {
+    std::string spec = "int8:rounding=nearest,block=";
+    spec += std::to_string(block);
+    expect_same_as_reference(
+        spec, [block](const std::vector<double>& x, Rng&) { return ref_int8_nearest(x, block); },
+        /*skip_shape=*/4);
+  }
+}
+
+TEST(FastPaths, ScaledSignMatchesPlainLoop) {
+  expect_same_as_reference("scaled_sign",
+                           [](const std::vector<double>& x, Rng&) { return ref_scaled_sign(x); });
+}
+
+// A tiny negative entry next to a large one in its block: v = x * 127 / scale is just below 0,
+// v - floor(v) rounds to exactly 1, and the per-entry loop's bernoulli_exact(1) says "down"
+// (code -1) unless the word is 0. The block path must keep that (it leaves such entries to the
+// per-entry loop).
+TEST(FastPaths, StochasticInt8KeepsTheFractionOneCase) {
+  std::vector<double> x(40, -1e-30);
+  x[0] = 1.0;
+  auto codec = make_compressor("int8:rounding=stochastic,block=4096");
+  Rng r(1, Purpose::compressor), r_ref(1, Purpose::compressor);
+  const Message got = codec->encode(std::span<const double>(x), r);
+  const Message want = ref_int8_stochastic(x, 4096, r_ref);
+  EXPECT_EQ(got.bytes, want.bytes);
+  EXPECT_EQ(static_cast<std::int8_t>(got.bytes.back()), -1);
+}
+
+TEST(BitPackerPutFixed, MatchesPutPerField) {
+  // Every width, field counts that leave each remainder of the 4- and 2-field groups, after a
+  // prefix that leaves the packer mid-word.
+  for (unsigned width = 1; width <= 32; ++width) {
+    for (std::size_t n : {0u, 1u, 3u, 4u, 5u, 63u, 64u, 65u, 300u}) {
+      for (unsigned prefix : {0u, 1u, 17u, 63u}) {
+        Rng g(width, Purpose::test, n, prefix);
+        std::vector<std::uint32_t> v(n);
+        const std::uint64_t mask = (std::uint64_t{1} << width) - 1;
+        for (auto& f : v) f = static_cast<std::uint32_t>(g.next_u64() & mask);
+        BitPacker a, b;
+        if (prefix > 0) {
+          a.put(0x5A5A5A5A5A5A5A5Aull & ((std::uint64_t{1} << prefix) - 1), prefix);
+          b.put(0x5A5A5A5A5A5A5A5Aull & ((std::uint64_t{1} << prefix) - 1), prefix);
+        }
+        a.put_fixed(v.data(), n, width);
+        for (std::uint32_t f : v) b.put(f, width);
+        a.put(1, 1);  // the state after put_fixed continues correctly
+        b.put(1, 1);
+        ASSERT_EQ(a.bits(), b.bits()) << width << " " << n << " " << prefix;
+        auto wa = a.finish(), wb = b.finish();
+        ASSERT_TRUE(std::equal(wa.begin(), wa.end(), wb.begin(), wb.end()))
+            << "width " << width << " n " << n << " prefix " << prefix;
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace dcopt
