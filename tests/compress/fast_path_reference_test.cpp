@@ -341,10 +341,10 @@ TEST(FastPaths, ScaledSignMatchesPlainLoop) {
 }
 
 // A tiny negative entry next to a large one in its block: v = x * 127 / scale is just below 0,
-// v - floor(v) rounds to exactly 1, and the per-entry loop's bernoulli_exact(1) says "down"
-// (code -1) unless the word is 0. The block path must keep that (it leaves such entries to the
-// per-entry loop).
-TEST(FastPaths, StochasticInt8KeepsTheFractionOneCase) {
+// v - floor(v) rounds to exactly 1, so the entry rounds up to code 0 (unbiased: E[code] is v,
+// about 0), in the block path (which leaves such entries to the per-entry loop) as in the loop.
+// Before the fix, bernoulli_exact(1) converted 2^32 to uint32 and the code was -1.
+TEST(FastPaths, StochasticInt8RoundsAFractionOfOneUp) {
   std::vector<double> x(40, -1e-30);
   x[0] = 1.0;
   auto codec = make_compressor("int8:rounding=stochastic,block=4096");
@@ -352,7 +352,10 @@ TEST(FastPaths, StochasticInt8KeepsTheFractionOneCase) {
   const Message got = codec->encode(std::span<const double>(x), r);
   const Message want = ref_int8_stochastic(x, 4096, r_ref);
   EXPECT_EQ(got.bytes, want.bytes);
-  EXPECT_EQ(static_cast<std::int8_t>(got.bytes.back()), -1);
+  for (std::size_t j = 1; j < x.size(); ++j) {
+    EXPECT_EQ(static_cast<std::int8_t>(got.bytes[got.bytes.size() - x.size() + j]), 0) << j;
+  }
+  EXPECT_EQ(r.next_u64(), r_ref.next_u64());  // the same words were drawn
 }
 
 TEST(BitPackerPutFixed, MatchesPutPerField) {

@@ -43,6 +43,13 @@ double round_up_to_wire(double v, Precision p, std::string_view codec, std::stri
 /// Draws nothing when frac == 0.
 inline bool bernoulli_exact(Rng& rng, double frac) {
   if (frac <= 0.0) return false;
+  if (frac >= 1.0) {
+    // v - floor(v) rounds to exactly 1 for a negative v within 2^-54 of an integer: certainly
+    // up. One word is drawn as for any other fraction, so the stream stays aligned. (Before,
+    // 2^32 was converted to uint32: undefined behaviour, in practice "down", a biased code.)
+    (void)rng.next_u32();
+    return true;
+  }
   const double scaled = frac * 0x1p32;  // exact: scaling by a power of two
   const auto hi = static_cast<std::uint32_t>(scaled);
   const std::uint32_t r = rng.next_u32();
