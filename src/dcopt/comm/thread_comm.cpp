@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 #include <linux/futex.h>
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/common_interface_defs.h>
+#endif
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -139,6 +142,45 @@ namespace {
 
 namespace bctx = boost::context;
 
+/// A stack's lowest address and size.
+struct StackBounds {
+  const void* bottom = nullptr;
+  std::size_t size = 0;
+};
+
+// AddressSanitizer must be told about every switch between stacks, or it misreads what an
+// exception unwinds on a fiber's stack (false stack-buffer-overflow reports). No-ops otherwise.
+// `fake` keeps the fake stack of the context being left; a context that ends passes nullptr.
+#if defined(__SANITIZE_ADDRESS__)
+void asan_start_switch(void** fake, const StackBounds& to) {
+  __sanitizer_start_switch_fiber(fake, to.bottom, to.size);
+}
+void asan_finish_switch(void* fake, StackBounds* from) {
+  __sanitizer_finish_switch_fiber(fake, from ? &from->bottom : nullptr,
+                                  from ? &from->size : nullptr);
+}
+#else
+void asan_start_switch(void**, const StackBounds&) {}
+void asan_finish_switch(void*, StackBounds*) {}
+#endif
+
+/// protected_fixedsize_stack that also records where the stack it allocates is (for ASan).
+class RecordedStack {
+ public:
+  RecordedStack(std::size_t size, StackBounds* bounds) : alloc_(size), bounds_(bounds) {}
+  bctx::stack_context allocate() {
+    bctx::stack_context sc = alloc_.allocate();
+    bounds_->bottom = static_cast<const char*>(sc.sp) - sc.size;
+    bounds_->size = sc.size;
+    return sc;
+  }
+  void deallocate(bctx::stack_context& sc) noexcept { alloc_.deallocate(sc); }
+
+ private:
+  bctx::protected_fixedsize_stack alloc_;
+  StackBounds* bounds_;
+};
+
 /// Where a worker is (Worker::state).
 enum WorkerState : int {
   kReady,      ///< queued to be resumed in the current phase (or not started yet)
@@ -152,6 +194,8 @@ enum WorkerState : int {
 struct alignas(64) Worker {
   bctx::fiber fiber;  ///< the suspended fiber (empty while it runs, and once it has finished)
   bctx::fiber sink;   ///< while it runs: the pool thread's context it suspends to
+  StackBounds stack;  ///< its fiber's stack
+  StackBounds from;   ///< while it runs: the pool thread's stack (ASan)
   std::atomic<int> state = kReady;
   std::atomic<std::uint64_t> entered = 0;  ///< collectives entered (#c of the current one)
   std::atomic<std::uint8_t> op = 0;        ///< the Op it waits in
@@ -238,7 +282,7 @@ class ThreadShared {
     const std::size_t stack = per_worker_ ? (8u << 20) : (512u << 10);
     for (int r = 0; r < n; ++r) {
       worker(r).fiber =
-          bctx::fiber(std::allocator_arg, bctx::protected_fixedsize_stack(stack),
+          bctx::fiber(std::allocator_arg, RecordedStack(stack, &worker(r).stack),
                       [this, r](bctx::fiber&& sink) { return fiber_main(r, std::move(sink)); });
       Lane& lane = lane_of(r);
       lane.ranks[0].push_back(r);
@@ -274,7 +318,10 @@ class ThreadShared {
     // Resumed either because the collective completed (the generation moved on) or because the
     // run failed and a pool thread drains the waiting workers. A completing op waits on.
     do {
+      void* fake = nullptr;
+      asan_start_switch(&fake, w.from);
       w.sink = std::move(w.sink).resume();
+      asan_finish_switch(fake, &w.from);
     } while (generation_.load(std::memory_order_acquire) == gen && (last_half || !failed()));
     if (generation_.load(std::memory_order_acquire) == gen) throw CommError(failure());
     if (!last_half && !verdict_.empty()) throw CommError(verdict_);
@@ -397,6 +444,7 @@ class ThreadShared {
 
   bctx::fiber fiber_main(int r, bctx::fiber&& sink) {
     Worker& w = worker(r);
+    asan_finish_switch(nullptr, &w.from);
     w.sink = std::move(sink);
     try {
       ThreadComm comm(*this, r);
@@ -407,6 +455,7 @@ class ThreadShared {
     } catch (...) {
       worker_failed(r, std::current_exception());
     }
+    asan_start_switch(nullptr, w.from);  // this stack ends
     return std::move(w.sink);
   }
 
@@ -414,7 +463,10 @@ class ThreadShared {
   /// it ended.
   bool resume(int r) {
     Worker& w = worker(r);
+    void* fake = nullptr;
+    asan_start_switch(&fake, w.stack);
     w.fiber = std::move(w.fiber).resume();
+    asan_finish_switch(fake, nullptr);
     if (!w.fiber) {
       w.state.store(kFinished, std::memory_order_release);
       if (finished_.fetch_add(1, std::memory_order_acq_rel) + 1 == n_) {
