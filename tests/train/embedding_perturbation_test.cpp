@@ -219,6 +219,29 @@ TEST(EmbeddingPerturbation, LambdaZeroOrNoneIsTheCleanStepBitForBit) {
   }
 }
 
+TEST(EmbeddingPerturbation, AscentLeavesTheWeightGradientsAloneAndDetachCleanMatters) {
+  Model m;
+  TextInputs b = batch();
+  b.dropout_seed = 4;
+  // run() alone: the ascent differentiates with respect to delta only (autograd::grad).
+  m.net->train();
+  m.flat.zero_grads();
+  m.net->set_dropout_seed(4);
+  const torch::Tensor clean = m.net->forward(b.ids, b.segments, b.attention_mask);
+  torch::Generator gen = generator(3);
+  PerturbationOptions o = pga(1e-2, 1e-2, AscentDirection::sign);
+  o.steps = 2;
+  const PerturbationResult r = EmbeddingPerturbation(o).run(*m.net, b, clean, gen);
+  for (float g : m.flat.grads()) ASSERT_EQ(g, 0.0f);
+  ASSERT_TRUE(r.term.defined());
+  EXPECT_TRUE(r.term.requires_grad());
+  // The term's gradient through the clean logits: present by default, gone with detach_clean.
+  const std::vector<float> through = perturbed_grads(m, b, o);
+  o.detach_clean = true;
+  const std::vector<float> detached = perturbed_grads(m, b, o);
+  EXPECT_FALSE(bit_equal(through, detached));
+}
+
 TEST(EmbeddingPerturbation, FreeLbWithOneStepAndNoInitIsTheCleanGradient) {
   Model m;
   TextInputs b = batch();

@@ -13,6 +13,10 @@
 //             with graph to the weights (through E, the encoder and, unless detach_clean, through
 //             clean); delta itself is a constant there. The caller backpropagates
 //             task_loss + term once. ScaLA is K = 1 ("PGA-1").
+//             Scale note: the gradient of r near its minimum (delta = 0) is O(curvature * delta),
+//             so with the plain gradient and appendix B's rho = 1e-4 the step from delta_0 is far
+//             below omega on small models (delta stays ~ delta_0); sign (or linf) gives the
+//             box-saturating step delta = omega * sign(G) of ALGORITHMS.md §6.2's remark.
 //   gaussian  delta ~ N(0, sigma^2), the same term (the paper's random-noise ablation, Table 4).
 //   freelb    FreeLB's K-step ascent (ALGORITHMS.md §6.3, l2 variant): delta_0 = U(-1, 1) *
 //             init_magnitude / sqrt(len * E) per example (len its real tokens; 0 if
