@@ -5,6 +5,7 @@
 #include "dcopt/core/error.hpp"
 #include "dcopt/optim/adam.hpp"
 #include "dcopt/optim/lamb.hpp"
+#include "dcopt/optim/normalized_update.hpp"
 #include "dcopt/optim/sgd.hpp"
 #include "dcopt/optim/weight_decay_mask.hpp"
 
@@ -45,7 +46,9 @@ std::vector<std::string> read_no_decay(const Settings& s, const std::string& rul
 
 const std::vector<OptimizerKey>& optimizer_keys() {
   static const std::vector<OptimizerKey> keys = {
-      {"name", "update rule (required): `sgd`, `adam`, `adamw` or `lamb`"},
+      {"name",
+       "update rule (required): `sgd`, `adam`, `adamw`, `lamb` or `normalized` (ScaLA's "
+       "groupwise normalized step)"},
       {"lr", "base learning rate, > 0 (default 0.001)"},
       {"schedule",
        "`constant` (default), `step` (lr * gamma^floor(s/step_size)), `linear` (to min_lr at the "
@@ -78,13 +81,17 @@ const std::vector<OptimizerKey>& optimizer_keys() {
       {"no_decay",
        "tensor-name globs exempt from weight decay, separated by ',', e.g. \"*.bias, *norm*\"; "
        "\"\" exempts none (default: none for sgd and adam, \"*.bias, *norm*, *bn*\" for adamw "
-       "and lamb)"},
+       "and lamb; normalized has no weight decay)"},
+      {"nu_min",
+       "normalized: L, the lower clip of nu(c) = max(L, min(c, U)) in the per-tensor step x -= lr "
+       "* nu(norm of x) * g / (norm of g), >= 0 (default 0: a zero tensor never moves)"},
+      {"nu_max", "normalized: U, the upper clip of nu, > nu_min (default 10)"},
   };
   return keys;
 }
 
 const std::vector<std::string>& update_rule_names() {
-  static const std::vector<std::string> names = {"sgd", "adam", "adamw", "lamb"};
+  static const std::vector<std::string> names = {"sgd", "adam", "adamw", "lamb", "normalized"};
   return names;
 }
 
@@ -111,6 +118,12 @@ std::unique_ptr<UpdateRule> make_update_rule(const Settings& s, const ParamLayou
     o.weight_decay = s.number("weight_decay", o.decoupled ? 0.01 : 0.0);
     o.no_decay = read_no_decay(s, name);
     return in_context(s, [&] { return std::make_unique<Adam>(layout, std::move(o)); });
+  }
+  if (name == "normalized") {
+    NormalizedUpdateOptions o;
+    o.nu_min = s.number("nu_min", 0.0);
+    o.nu_max = s.number("nu_max", 10.0);
+    return in_context(s, [&] { return std::make_unique<NormalizedUpdate>(layout, o); });
   }
   LambOptions o;
   o.beta1 = s.number("beta1", 0.9);

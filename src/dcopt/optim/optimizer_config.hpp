@@ -31,7 +31,7 @@ struct OptimizerKey {
 /// Every key of make_update_rule, read_lr_schedule and read_clip_grad_norm, in table order.
 const std::vector<OptimizerKey>& optimizer_keys();
 
-/// "sgd", "adam", "adamw", "lamb".
+/// "sgd", "adam", "adamw", "lamb", "normalized".
 const std::vector<std::string>& update_rule_names();
 
 /// The update rule named by the required key `name`, with its options from `s` and its

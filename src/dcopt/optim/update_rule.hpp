@@ -24,7 +24,7 @@ namespace dcopt {
 class UpdateRule {
  public:
   virtual ~UpdateRule() = default;
-  /// "sgd", "adam", "adamw" or "lamb".
+  /// "sgd", "adam", "adamw", "lamb" or "normalized".
   virtual std::string name() const = 0;
   /// Canonical configuration text (every hyperparameter except the learning rate, which the
   /// schedule supplies per step), e.g. "sgd(momentum=0.9, ...)"; a checkpoint compares it.

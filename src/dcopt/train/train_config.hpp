@@ -10,7 +10,7 @@
 //   [train]                 batch (per worker); epochs or steps; eval_every (steps);
 //                           eval_batch; threads (torch intra-op threads per worker);
 //                           full_gradient = "loader" | "shard"; chunk
-//   [optimizer]             name = "sgd" | "adam" | "adamw" | "lamb", lr, schedule, ... and
+//   [optimizer]             name = "sgd" | "adam" | "adamw" | "lamb" | "normalized", lr, ... and
 //                           clip_grad_norm (optim/optimizer_config.hpp reads them)
 //   [communication]         method = "allreduce" (the default: every worker's gradient through
 //                           `codec`, averaged) or any minimization method of `dcopt methods`
