@@ -114,6 +114,34 @@ std::vector<std::uint32_t> scalar_words(Rng& r, std::size_t n) {
   return w;
 }
 
+// Selection sampling (k >= n/4) reads its words in blocks: the output and the words consumed
+// must be those of one below(n - i) per index, including blocks that end early (k reached) and
+// runs longer than a block.
+TEST(Rng, SelectionSamplingMatchesTheDrawByDrawLoop) {
+  for (std::uint64_t seed = 0; seed < 8; ++seed) {
+    for (std::size_t n : {1u, 2u, 7u, 100u, 127u, 128u, 129u, 200u, 257u, 1000u}) {
+      for (std::size_t k : {n / 4 + 1, n / 2, n - 1, n}) {
+        if (k == 0 || k > n || k * 4 < n) continue;
+        Rng a(seed, Purpose::test, n, k), b(seed, Purpose::test, n, k);
+        a.next_u32();  // start mid-buffer
+        b.next_u32();
+        std::vector<std::uint32_t> got;
+        a.sample_without_replacement(k, n, got);
+        std::vector<std::uint32_t> want;
+        std::size_t needed = k;
+        for (std::size_t i = 0; i < n && needed > 0; ++i) {
+          if (b.below(n - i) < needed) {
+            want.push_back(static_cast<std::uint32_t>(i));
+            --needed;
+          }
+        }
+        ASSERT_EQ(got, want) << "seed " << seed << " n " << n << " k " << k;
+        ASSERT_EQ(a.next_u64(), b.next_u64()) << "seed " << seed << " n " << n << " k " << k;
+      }
+    }
+  }
+}
+
 TEST(RngBlocks, FillMatchesScalarDrawsAtEveryOffsetAndLength) {
   // Offsets 0..5 cover every position inside the 4-word buffer; lengths cover short draws,
   // lengths around one AVX2 group (16 blocks = 64 words) and a long one with an odd tail.
