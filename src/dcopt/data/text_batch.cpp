@@ -7,29 +7,6 @@
 
 namespace dcopt {
 
-TokenizedDataset tokenize_dataset(const TextDataset& data, const TextTokenizer& tokenizer) {
-  TokenizedDataset out;
-  out.labeled = data.labeled;
-  out.label_ids = data.label_ids;
-  out.targets = data.targets;
-  out.tokenizer_fingerprint = tokenizer.fingerprint();
-  out.vocab_size = tokenizer.vocab_size();
-  std::vector<std::int32_t> ids;
-  out.a.offsets.reserve(data.a.size() + 1);
-  for (const std::string& s : data.a) {
-    ids.clear();
-    tokenizer.encode(s, ids);
-    out.a.push_back(ids);
-  }
-  out.b.offsets.reserve(data.b.size() + 1);
-  for (const std::string& s : data.b) {
-    ids.clear();
-    tokenizer.encode(s, ids);
-    out.b.push_back(ids);
-  }
-  return out;
-}
-
 std::pair<std::size_t, std::size_t> truncate_longest_first(std::size_t len_a, std::size_t len_b,
                                                            std::size_t budget) {
   // Closed form of "pop from the longer (b on ties) until the total fits": both are cut toward
