@@ -1,5 +1,7 @@
 #include "dcopt/train/train_checkpoint.hpp"
 
+#include <stdexcept>
+
 #include "dcopt/core/error.hpp"
 #include "dcopt/core/fnv1a_hash.hpp"
 #include "dcopt/core/state_io.hpp"
@@ -8,21 +10,26 @@ namespace dcopt::train {
 namespace {
 
 constexpr const char* kMagic = "dcopt-train-checkpoint";
-constexpr std::size_t kRowFields = 10;
+constexpr std::size_t kRowFields = 10;  // before the row's extra metrics
 // A worker state holds its parameters, optimizer moments and estimator state: up to a few
 // hundred MB for the largest model here.
 constexpr std::size_t kMaxText = std::size_t{1} << 32;
 
-void put_row(std::vector<double>& out, const TrainRow& r) {
+void put_row(std::vector<double>& out, const TrainRow& r, std::size_t extras,
+             const std::string& what) {
+  if (r.extra.size() != extras) {
+    throw std::logic_error(what + ": rows with different numbers of extra metrics");
+  }
   const double v[kRowFields] = {r.epoch,        static_cast<double>(r.step),
                                 r.train_loss,   r.test_loss,
                                 r.test_acc,     r.grad_norm_sq,
                                 r.bits_up,      r.bits_down,
                                 r.sample_grads, r.wall_s};
   out.insert(out.end(), v, v + kRowFields);
+  out.insert(out.end(), r.extra.begin(), r.extra.end());
 }
 
-TrainRow get_row(const double* v) {
+TrainRow get_row(const double* v, std::size_t extras) {
   TrainRow r;
   r.epoch = v[0];
   r.step = static_cast<std::uint64_t>(v[1]);
@@ -34,6 +41,7 @@ TrainRow get_row(const double* v) {
   r.bits_down = v[7];
   r.sample_grads = v[8];
   r.wall_s = v[9];
+  r.extra.assign(v + kRowFields, v + kRowFields + extras);
   return r;
 }
 
@@ -51,12 +59,15 @@ std::vector<std::uint8_t> encode_train_checkpoint(const TrainCheckpoint& c) {
   body.u64("workers", c.workers);
   body.u64("step", c.step);
   body.f64("wall_s", c.wall_s);
-  const double split[4] = {c.split.compute_s, c.split.compression_s, c.split.communication_s,
-                           c.split.update_s};
+  const double split[7] = {c.split.compute_s,     c.split.compression_s, c.split.communication_s,
+                           c.split.update_s,      c.split.forward_s,     c.split.backward_s,
+                           c.split.perturbation_s};
   body.f64s("split", split);
+  const std::size_t extras = c.rows.empty() ? 0 : c.rows.front().extra.size();
   std::vector<double> rows;
-  for (const TrainRow& r : c.rows) put_row(rows, r);
+  for (const TrainRow& r : c.rows) put_row(rows, r, extras, "train checkpoint");
   body.u64("row_count", c.rows.size());
+  body.u64("row_extras", extras);
   body.f64s("rows", rows);
   body.u64("worker_states", c.worker_states.size());
   for (const std::string& s : c.worker_states) body.text("worker_state", s);
@@ -104,14 +115,19 @@ TrainCheckpoint decode_train_checkpoint(std::span<const std::uint8_t> bytes,
   c.workers = r.u64("workers");
   c.step = r.u64("step");
   c.wall_s = r.f64("wall_s");
-  double split[4];
+  double split[7];
   r.f64s("split", split);
-  c.split = {split[0], split[1], split[2], split[3]};
+  c.split = {split[0], split[1], split[2], split[3], split[4], split[5], split[6]};
   const std::uint64_t row_count = r.u64("row_count");
   if (row_count > (std::uint64_t{1} << 32)) throw DataError(what + "row_count: implausible");
-  std::vector<double> rows(static_cast<std::size_t>(row_count) * kRowFields);
+  const std::uint64_t extras = r.u64("row_extras");
+  if (extras > 64) throw DataError(what + "row_extras: implausible");
+  const std::size_t width = kRowFields + static_cast<std::size_t>(extras);
+  std::vector<double> rows(static_cast<std::size_t>(row_count) * width);
   r.f64s("rows", rows);
-  for (std::size_t i = 0; i < rows.size(); i += kRowFields) c.rows.push_back(get_row(&rows[i]));
+  for (std::size_t i = 0; i < rows.size(); i += width) {
+    c.rows.push_back(get_row(&rows[i], static_cast<std::size_t>(extras)));
+  }
   const std::uint64_t n = r.u64("worker_states");
   if (n != c.workers) throw DataError(what + "worker_states: count differs from workers");
   for (std::uint64_t i = 0; i < n; ++i) c.worker_states.push_back(r.text("worker_state", kMaxText));

@@ -5,8 +5,9 @@
 //   "dcopt-train-checkpoint" (text), format_version (u64), dcopt_version (text), body (text),
 //   fnv1a64 of the body (u64: any damaged or missing byte is detected)
 // body: config_hash, workers, step, rank 0's wall seconds and step split, every metrics row so
-// far, and one state per worker (parameters, BatchNorm buffers, estimator, update rule, data
-// loader, counters; trainer.cpp writes and reads it).
+// far (row_extras: the task's extra metrics per row), and one state per worker (parameters,
+// BatchNorm buffers, estimator, update rule, data loader, counters; trainer.cpp writes and reads
+// it).
 #include <cstdint>
 #include <span>
 #include <string>
@@ -17,7 +18,8 @@
 
 namespace dcopt::train {
 
-inline constexpr std::uint64_t kTrainCheckpointVersion = 1;
+/// 2: the step split's forward/backward/perturbation parts and the rows' extra metrics.
+inline constexpr std::uint64_t kTrainCheckpointVersion = 2;
 
 struct TrainCheckpoint {
   std::string config_hash;

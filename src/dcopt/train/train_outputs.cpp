@@ -19,17 +19,20 @@ void append_number(std::string& line, double v) {
 
 nlohmann::json number(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(); }
 
-nlohmann::json row_json(const TrainRow& r) {
-  return {{"epoch", number(r.epoch)},
-          {"step", r.step},
-          {"train_loss", number(r.train_loss)},
-          {"test_loss", number(r.test_loss)},
-          {"test_acc", number(r.test_acc)},
-          {"grad_norm_sq", number(r.grad_norm_sq)},
-          {"bits_up", number(r.bits_up)},
-          {"bits_down", number(r.bits_down)},
-          {"sample_grads", number(r.sample_grads)},
-          {"wall_s", number(r.wall_s)}};
+nlohmann::json row_json(const TrainRow& r, const std::vector<std::string>& extra) {
+  nlohmann::json j = {{"epoch", number(r.epoch)},
+                      {"step", r.step},
+                      {"train_loss", number(r.train_loss)},
+                      {"test_loss", number(r.test_loss)},
+                      {"test_acc", number(r.test_acc)},
+                      {"grad_norm_sq", number(r.grad_norm_sq)},
+                      {"bits_up", number(r.bits_up)},
+                      {"bits_down", number(r.bits_down)},
+                      {"sample_grads", number(r.sample_grads)},
+                      {"wall_s", number(r.wall_s)}};
+  for (std::size_t i = 0; i < extra.size() && i < r.extra.size(); ++i)
+    j[extra[i]] = number(r.extra[i]);
+  return j;
 }
 
 std::string plot_script(const std::string& title) {
@@ -64,9 +67,15 @@ std::string plot_script(const std::string& title) {
 
 }  // namespace
 
-std::string train_metrics_header() {
-  return "epoch,step,train_loss,test_loss,test_acc,grad_norm_sq,bits_up,bits_down,sample_grads,"
-         "wall_s";
+std::string train_metrics_header(const std::vector<std::string>& extra) {
+  std::string h =
+      "epoch,step,train_loss,test_loss,test_acc,grad_norm_sq,bits_up,bits_down,sample_grads,"
+      "wall_s";
+  for (const std::string& e : extra) {
+    h += ',';
+    h += e;
+  }
+  return h;
 }
 
 std::string train_metrics_line(const TrainRow& r) {
@@ -75,6 +84,10 @@ std::string train_metrics_line(const TrainRow& r) {
   fmt::format_to(std::back_inserter(line), ",{}", r.step);
   for (double v : {r.train_loss, r.test_loss, r.test_acc, r.grad_norm_sq, r.bits_up, r.bits_down,
                    r.sample_grads, r.wall_s}) {
+    line += ',';
+    append_number(line, v);
+  }
+  for (double v : r.extra) {
     line += ',';
     append_number(line, v);
   }
@@ -93,7 +106,7 @@ void TrainOutputs::on_start(const TrainHeader& h) {
   const std::filesystem::path path = out_.staging() / "metrics.csv";
   csv_ = std::fopen(path.c_str(), "w");
   if (!csv_) throw std::runtime_error(path.string() + ": cannot create the metrics file");
-  std::fputs((train_metrics_header() + "\n").c_str(), csv_);
+  std::fputs((train_metrics_header(h.extra_metrics) + "\n").c_str(), csv_);
   watch_.reset();
 }
 
@@ -184,12 +197,24 @@ std::vector<std::string> TrainOutputs::finish(const TrainResult& result,
     }
     j["traffic_per_tensor"] = t;
   }
-  j["final"] = result.rows.empty() ? nlohmann::json() : row_json(result.rows.back());
+  j["final"] =
+      result.rows.empty() ? nlohmann::json() : row_json(result.rows.back(), header_.extra_metrics);
   const double steps = result.steps > 0 ? static_cast<double>(result.steps) : 1.0;
   j["step_split_ms"] = {{"forward_backward", 1e3 * result.split.compute_s / steps},
                         {"compression", 1e3 * result.split.compression_s / steps},
                         {"communication", 1e3 * result.split.communication_s / steps},
                         {"update", 1e3 * result.split.update_s / steps}};
+  if (result.split.forward_s > 0 || result.split.backward_s > 0) {
+    // The task times its passes apart (the ScaLA paper's Figure 2): forward_backward is their sum.
+    j["step_split_ms"]["forward"] = 1e3 * result.split.forward_s / steps;
+    j["step_split_ms"]["backward"] = 1e3 * result.split.backward_s / steps;
+    j["step_split_ms"]["perturbation"] = 1e3 * result.split.perturbation_s / steps;
+  }
+  for (const TaskArtifact& a : result.artifacts) {
+    std::ofstream f(out_.staging() / a.file, std::ios::binary);
+    f.write(a.bytes.data(), static_cast<std::streamsize>(a.bytes.size()));
+    if (!f) throw std::runtime_error(a.file + ": write failed");
+  }
   {
     std::ofstream f(out_.staging() / "summary.json");
     f << j.dump(2) << "\n";

@@ -2,11 +2,12 @@
 // The outputs of `dcopt train`, written by rank 0 into an AtomicOutputDir (nothing appears
 // until the run ends; a failed run leaves nothing): metrics.csv with the columns
 //   epoch,step,train_loss,test_loss,test_acc,grad_norm_sq,bits_up,bits_down,sample_grads,wall_s
-// (bits cumulative per worker, mean over workers; NaN fields empty; numbers in the shortest
-// form that reads back to the same double), summary.json (the configuration as run, the model
-// and its layout, the final row, the step split), and PNG plots of train/test loss and test
-// accuracy against steps and against bits per worker (gnuplot; warnings if it is missing).
-// The progress line on stderr: epoch, step, loss, accuracy, samples/s and ETA.
+// then the task's extra metrics (TrainHeader::extra_metrics, e.g. f1 for MRPC) (bits cumulative per
+// worker, mean over workers; NaN fields empty; numbers in the shortest form that reads back to the
+// same double), summary.json (the configuration as run, the model and its layout, the final row,
+// the step split), and PNG plots of train/test loss and test accuracy against steps and against
+// bits per worker (gnuplot; warnings if it is missing). The progress line on stderr: epoch, step,
+// loss, accuracy, samples/s and ETA.
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -19,8 +20,8 @@
 
 namespace dcopt::train {
 
-/// The metrics.csv header line (no newline).
-std::string train_metrics_header();
+/// The metrics.csv header line (no newline), the task's extra metric columns last.
+std::string train_metrics_header(const std::vector<std::string>& extra = {});
 /// One metrics.csv line (no newline).
 std::string train_metrics_line(const TrainRow& r);
 

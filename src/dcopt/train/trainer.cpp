@@ -13,7 +13,6 @@
 #include "dcopt/core/stop_request.hpp"
 #include "dcopt/core/timer.hpp"
 #include "dcopt/core/vec.hpp"
-#include "dcopt/data/batch_loader.hpp"
 #include "dcopt/experiment/checkpoint_file.hpp"
 #include "dcopt/methods/estimators/stateful_averaging_estimator.hpp"
 #include "dcopt/methods/options/method_options.hpp"
@@ -21,12 +20,9 @@
 #include "dcopt/optim/lr_schedule.hpp"
 #include "dcopt/optim/optimizer_config.hpp"
 #include "dcopt/optim/update_rule.hpp"
-#include "dcopt/train/evaluation.hpp"
 #include "dcopt/train/flat_parameters.hpp"
 #include "dcopt/train/gradient_exchange.hpp"
-#include "dcopt/train/model_catalog.hpp"
-#include "dcopt/train/network_oracle.hpp"
-#include "dcopt/train/parameter_init.hpp"
+#include "dcopt/train/image_task.hpp"
 #include "dcopt/train/torch_threads.hpp"
 #include "dcopt/train/train_checkpoint.hpp"
 
@@ -34,33 +30,6 @@ namespace dcopt::train {
 namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-
-// The module's buffers (BatchNorm running statistics) as raw bytes, in buffers() order.
-std::string buffer_bytes(torch::nn::Module& net) {
-  std::string out;
-  for (auto& b : net.buffers(true)) {
-    torch::Tensor c = b.contiguous();
-    out.append(static_cast<const char*>(c.data_ptr()),
-               static_cast<std::size_t>(c.numel()) * c.element_size());
-  }
-  return out;
-}
-
-void load_buffer_bytes(torch::nn::Module& net, const std::string& bytes, const std::string& what) {
-  std::size_t need = 0;
-  for (auto& b : net.buffers(true)) need += static_cast<std::size_t>(b.numel()) * b.element_size();
-  if (need != bytes.size()) {
-    throw DataError(what + ": model buffers of " + std::to_string(bytes.size()) +
-                    " bytes; this model has " + std::to_string(need));
-  }
-  std::size_t off = 0;
-  torch::NoGradGuard no_grad;
-  for (auto& b : net.buffers(true)) {
-    const std::size_t n = static_cast<std::size_t>(b.numel()) * b.element_size();
-    b.copy_(torch::from_blob(const_cast<char*>(bytes.data()) + off, b.sizes(), b.scalar_type()));
-    off += n;
-  }
-}
 
 // One worker's cumulative counters.
 struct Counters {
@@ -70,41 +39,36 @@ struct Counters {
 
 class Worker {
  public:
-  Worker(Communicator& comm, const TrainConfig& cfg, const TrainData& data, TrainObserver* observer,
+  Worker(Communicator& comm, const TrainConfig& cfg, TrainTask& task, TrainObserver* observer,
          const CheckpointOptions& ck)
       : cfg_(cfg),
-        data_(data),
+        task_(task),
+        flat_(task.flat()),
         observer_(observer),
         ck_(ck),
         timed_(comm),
         ctx_{comm, cfg.seed},
         est_ctx_{timed_, cfg.seed, cfg.topology},
-        model_settings_(cfg.model),
         optimizer_settings_(cfg.optimizer),
-        communication_settings_(cfg.communication),
-        net_(make_network(model_settings_, data.input(), static_cast<int>(data.train.classes))),
-        flat_(*net_),
-        loader_(data.shards.at(static_cast<std::size_t>(comm.rank())), cfg.loop.batch, cfg.seed,
-                comm.rank()),
-        oracle_(*net_, flat_, data.train, data.shards.at(static_cast<std::size_t>(comm.rank())),
-                loader_, full_gradient_mode(cfg), cfg.loop.chunk) {
-    init_parameters(*net_, flat_, cfg.seed);
-    net_->train();
-    steps_per_epoch_ = loader_.batches_per_epoch();
-    for (const auto& s : data.shards) {
-      steps_per_epoch_ = std::min<std::uint64_t>(steps_per_epoch_, s.size() / cfg.loop.batch);
+        communication_settings_(cfg.communication) {
+    const std::vector<std::size_t> shards = task.shard_sizes();
+    if (shards.size() != static_cast<std::size_t>(comm.size())) {
+      throw InvalidArgument("the task has " + std::to_string(shards.size()) + " shards for " +
+                            std::to_string(comm.size()) + " workers");
     }
+    steps_per_epoch_ = std::numeric_limits<std::uint64_t>::max();
+    for (std::size_t s : shards) {
+      steps_per_epoch_ = std::min<std::uint64_t>(steps_per_epoch_, s / task.batch());
+    }
+    steps_per_epoch_ = std::max<std::uint64_t>(steps_per_epoch_, 1);
     total_ = cfg.loop.steps > 0 ? cfg.loop.steps : cfg.loop.epochs * steps_per_epoch_;
     eval_every_ = cfg.loop.eval_every > 0 ? cfg.loop.eval_every : steps_per_epoch_;
 
     EstimatorSetup setup;
     setup.dim = flat_.size();
     setup.workers = comm.size();
-    setup.samples_min = setup.samples_max = data.shards.front().size();
-    for (const auto& s : data.shards) {
-      setup.samples_min = std::min(setup.samples_min, s.size());
-      setup.samples_max = std::max(setup.samples_max, s.size());
-    }
+    setup.samples_min = *std::min_element(shards.begin(), shards.end());
+    setup.samples_max = *std::max_element(shards.begin(), shards.end());
     setup.layout = flat_.layout();
     estimator_ = make_gradient_exchange(cfg.method, communication_settings_, setup, streams_);
     rule_ = make_update_rule(optimizer_settings_, flat_.layout());
@@ -116,8 +80,8 @@ class Worker {
 
   TrainResult run() {
     TrainResult result;
-    result.header = {net_->describe(), flat_.layout(), cfg_.method,
-                     rule_->spec(),    total_,         steps_per_epoch_};
+    result.header = {task_.describe(), flat_.layout(),   cfg_.method,          rule_->spec(),
+                     total_,           steps_per_epoch_, task_.extra_metrics()};
     if (observer_) observer_->on_start(result.header);
 
     bool fresh = true;
@@ -127,36 +91,43 @@ class Worker {
     }
     if (fresh) {
       Stopwatch w;
-      counters_.cost += estimator_->init(est_ctx_, oracle_, flat_.params());
+      task_.begin_step(1, 0);
+      counters_.cost += estimator_->init(est_ctx_, task_.oracle(), flat_.params());
       wall_s_ += w.seconds();
-      oracle_.take_loss();
+      task_.take_loss();
       log_row(result, 0);
     }
     result.status = "finished";
     while (counters_.step < total_) {
       const std::uint64_t k = counters_.step + 1;
+      task_.begin_step(k, (k - 1) / steps_per_epoch_);
       Stopwatch step_watch;
-      const double compute0 = oracle_.compute_seconds();
+      const double compute0 = task_.compute_seconds();
+      const TaskTimes times0 = task_.times();
       const double comm0 = timed_.seconds();
       double update_s = 0;
       if (estimator_->timing() == EstimateTiming::before_step) {
-        counters_.cost += estimator_->update(est_ctx_, oracle_, flat_.params(), k);
+        counters_.cost += estimator_->update(est_ctx_, task_.oracle(), flat_.params(), k);
         update_s = apply_update(k);
       } else {
         update_s = apply_update(k);
-        counters_.cost += estimator_->update(est_ctx_, oracle_, flat_.params(), k);
+        counters_.cost += estimator_->update(est_ctx_, task_.oracle(), flat_.params(), k);
       }
       const double total_s = step_watch.seconds();
       wall_s_ += total_s;
       result.step_seconds.push_back(total_s);
-      const double compute = oracle_.compute_seconds() - compute0;
+      const double compute = task_.compute_seconds() - compute0;
+      const TaskTimes times = task_.times();
+      split_.forward_s += times.forward_s - times0.forward_s;
+      split_.backward_s += times.backward_s - times0.backward_s;
+      split_.perturbation_s += times.perturbation_s - times0.perturbation_s;
       const double comm = timed_.seconds() - comm0;
       split_.compute_s += compute;
       split_.communication_s += comm;
       split_.update_s += update_s;
       split_.compression_s += std::max(0.0, total_s - compute - comm - update_s);
       counters_.step = k;
-      const LossTally& t = oracle_.loss();
+      const LossTally& t = task_.loss();
       const double last = t.batches ? t.loss_sum / static_cast<double>(t.batches) : kNaN;
       if (observer_) {
         observer_->on_step(k, epoch(k), last, static_cast<double>(counters_.cost.bits_up));
@@ -188,6 +159,7 @@ class Worker {
       }
     }
     if (ctx_.rank() == 0) result.traffic_per_tensor = traffic_per_tensor();
+    if (ctx_.rank() == 0 && result.status != "halted") result.artifacts = task_.artifacts();
     result.steps = counters_.step;
     result.split = split_;
     result.wall_s = wall_s_;
@@ -195,12 +167,6 @@ class Worker {
   }
 
  private:
-  static FullGradient full_gradient_mode(const TrainConfig& cfg) {
-    if (cfg.loop.full_gradient == "shard") return FullGradient::shard;
-    if (cfg.loop.full_gradient == "loader") return FullGradient::loader;
-    return needs_shard_gradients(cfg.method) ? FullGradient::shard : FullGradient::loader;
-  }
-
   double epoch(std::uint64_t k) const {
     return static_cast<double>(k) / static_cast<double>(steps_per_epoch_);
   }
@@ -235,13 +201,13 @@ class Worker {
   }
 
   void log_row(TrainResult& result, std::uint64_t k) {
-    const LossTally t = oracle_.take_loss();
+    const LossTally t = task_.take_loss();
     double sums[5] = {
         t.loss_sum, static_cast<double>(t.batches), static_cast<double>(counters_.cost.bits_up),
-        static_cast<double>(counters_.cost.bits_down), static_cast<double>(oracle_.sample_grads())};
+        static_cast<double>(counters_.cost.bits_down), static_cast<double>(task_.sample_grads())};
     ctx_.comm.allreduce_sum(std::span<double>(sums, 5));
     const double n = static_cast<double>(ctx_.size());
-    const Evaluation e = evaluate(ctx_, *net_, data_.test, cfg_.loop.eval_batch);
+    const TaskEvaluation e = task_.evaluate(ctx_);
     TrainRow row;
     row.epoch = epoch(k);
     row.step = k;
@@ -255,6 +221,7 @@ class Worker {
     row.bits_down = sums[3] / n;
     row.sample_grads = sums[4] / n;
     row.wall_s = wall_s_;
+    row.extra = e.extra;
     result.rows.push_back(row);
     if (observer_) observer_->on_row(row);
   }
@@ -300,13 +267,9 @@ class Worker {
     StateWriter w;
     flat_.layout().write_state(w);
     w.f32s("params", flat_.params());
-    w.text("buffers", buffer_bytes(*net_));
+    task_.save(w);
     estimator_->save(w);
     rule_->save(w);
-    loader_.save(w);
-    w.u64("sample_grads", oracle_.sample_grads());
-    w.f64("loss_sum", oracle_.loss().loss_sum);
-    w.u64("loss_batches", oracle_.loss().batches);
     w.u64("bits_up", counters_.cost.bits_up);
     w.u64("bits_down", counters_.cost.bits_down);
     w.u64("full_grads", counters_.cost.full_grads);
@@ -322,15 +285,9 @@ class Worker {
                   what);
     expect_same_layout(ParamLayout::read_state(r), flat_.layout(), what);
     r.f32s("params", flat_.params());
-    load_buffer_bytes(*net_, r.text("buffers", std::size_t{1} << 30), what);
+    task_.load(r, what);
     estimator_->load(r);
     rule_->load(r);
-    loader_.load(r);
-    oracle_.set_sample_grads(r.u64("sample_grads"));
-    LossTally t;
-    t.loss_sum = r.f64("loss_sum");
-    t.batches = r.u64("loss_batches");
-    oracle_.set_loss(t);
     counters_.cost.bits_up = r.u64("bits_up");
     counters_.cost.bits_down = r.u64("bits_down");
     counters_.cost.full_grads = r.u64("full_grads");
@@ -402,7 +359,8 @@ class Worker {
   }
 
   const TrainConfig& cfg_;
-  const TrainData& data_;
+  TrainTask& task_;
+  FlatParameters& flat_;
   TrainObserver* observer_;
   const CheckpointOptions& ck_;
   TimedComm timed_;
@@ -410,11 +368,7 @@ class Worker {
   WorkerContext est_ctx_;  // the estimator's communication (timed)
   // This worker's copies of the config's tables: a Settings records which keys were read, so
   // the workers' threads must not read one shared table (a data race).
-  Settings model_settings_, optimizer_settings_, communication_settings_;
-  std::shared_ptr<Network> net_;
-  FlatParameters flat_;
-  BatchLoader loader_;
-  NetworkOracle oracle_;
+  Settings optimizer_settings_, communication_settings_;
   StreamPlan streams_;
   std::unique_ptr<GradientEstimator<float>> estimator_;
   std::unique_ptr<UpdateRule> rule_;
@@ -430,7 +384,7 @@ class Worker {
 
 }  // namespace
 
-TrainResult train_worker(Communicator& comm, const TrainConfig& cfg, const TrainData& data,
+TrainResult train_worker(Communicator& comm, const TrainConfig& cfg, const TaskFactory& make_task,
                          TrainObserver* observer, const CheckpointOptions& ck) {
   if (comm.size() != cfg.workers) {
     throw InvalidArgument(cfg.source + ": workers = " + std::to_string(cfg.workers) + " but " +
@@ -439,8 +393,16 @@ TrainResult train_worker(Communicator& comm, const TrainConfig& cfg, const Train
   // OpenMP's thread count is a per-thread setting: a worker thread of the threads backend does
   // not inherit the main thread's, and its oneDNN convolutions would run on every core.
   configure_torch_threads(cfg.loop.threads);
-  Worker w(comm, cfg, data, observer, ck);
+  const std::unique_ptr<TrainTask> task = make_task();
+  Worker w(comm, cfg, *task, observer, ck);
   return w.run();
+}
+
+TrainResult train_worker(Communicator& comm, const TrainConfig& cfg, const TrainData& data,
+                         TrainObserver* observer, const CheckpointOptions& ck) {
+  const int rank = comm.rank();
+  return train_worker(
+      comm, cfg, [&] { return std::make_unique<ImageTask>(cfg, data, rank); }, observer, ck);
 }
 
 }  // namespace dcopt::train

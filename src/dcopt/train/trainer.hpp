@@ -1,6 +1,7 @@
 #pragma once
 // The data-parallel trainer: one worker's program (SPMD), the same on threads and under MPI.
-// Every worker builds the same network from the seed, owns its shard, and each step
+// Every worker builds the same task (train_task.hpp: network, shard, oracle, evaluation) from the
+// seed, and each step
 //
 //   before-step estimators (DIANA, EF, allreduce, PowerSGD, ...):
 //       g = estimator.update(x^{k-1});  x^k = update_rule(x^{k-1}, clip(g), lr(k-1))
@@ -13,11 +14,14 @@
 // parameter broadcast.
 //
 // Rows (metrics.csv) are logged at step 0, every eval_every steps (default: every epoch) and at
-// the last step: test loss and accuracy (evaluation.hpp), the mean minibatch loss of the steps
+// the last step: the task's test loss and accuracy (and its extra metrics), the mean minibatch
+// loss of the steps
 // since the previous row, ||g||^2 of the estimate, cumulative bits per worker (mean over
 // workers) from the real messages, per-sample gradients per worker, and rank 0's wall time
 // without evaluations.
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -26,6 +30,7 @@
 #include "dcopt/experiment/checkpointing.hpp"
 #include "dcopt/train/train_config.hpp"
 #include "dcopt/train/train_data.hpp"
+#include "dcopt/train/train_task.hpp"
 
 namespace dcopt::train {
 
@@ -40,6 +45,8 @@ struct TrainRow {
   double bits_down = 0;
   double sample_grads = 0;
   double wall_s = 0;
+  /// The task's extra metrics (TrainHeader::extra_metrics names them), e.g. a GLUE task's F1.
+  std::vector<double> extra;
 };
 
 /// Where a worker's step time went, cumulative seconds (rank 0's).
@@ -48,6 +55,10 @@ struct StepSplit {
   double compression_s = 0;    ///< the estimator's own work (encode, decode, state updates)
   double communication_s = 0;  ///< inside collectives, waiting for peers included
   double update_s = 0;         ///< clipping and the update rule
+  /// The parts of compute_s a task tells apart (TaskTimes; 0 for a task that does not).
+  double forward_s = 0;
+  double backward_s = 0;
+  double perturbation_s = 0;
 };
 
 struct TrainHeader {
@@ -57,6 +68,7 @@ struct TrainHeader {
   std::string optimizer;  ///< UpdateRule::spec()
   std::uint64_t total_steps = 0;
   std::uint64_t steps_per_epoch = 0;
+  std::vector<std::string> extra_metrics;  ///< names of TrainRow::extra
 };
 
 /// Rank 0's view of the run as it goes (outputs, progress).
@@ -94,10 +106,19 @@ struct TrainResult {
   /// Wall seconds of each step this invocation ran (rank 0's; not kept across a resume).
   std::vector<double> step_seconds;
   std::vector<TensorTraffic> traffic_per_tensor;
+  /// Rank 0's: the task's files for the output directory (TrainTask::artifacts), unless halted.
+  std::vector<TaskArtifact> artifacts;
 };
 
-/// Collective: trains on `comm` (size() == cfg.workers). `observer` may be null (every rank
-/// but 0). Checkpoints per `ck` (experiment/checkpointing.hpp: every, halt_after, resume, dir).
+/// Collective: trains the task `make_task` builds (on this worker's thread, after torch's thread
+/// count is set) on `comm` (size() == cfg.workers), with cfg's loop, optimizer, communication,
+/// seed and topology. `observer` may be null (every rank but 0). Checkpoints per `ck`
+/// (experiment/checkpointing.hpp: every, halt_after, resume, dir).
+using TaskFactory = std::function<std::unique_ptr<TrainTask>()>;
+TrainResult train_worker(Communicator& comm, const TrainConfig& cfg, const TaskFactory& make_task,
+                         TrainObserver* observer, const CheckpointOptions& ck);
+
+/// `dcopt train`: the same with the image task of cfg and `data` (image_task.hpp).
 TrainResult train_worker(Communicator& comm, const TrainConfig& cfg, const TrainData& data,
                          TrainObserver* observer, const CheckpointOptions& ck);
 
