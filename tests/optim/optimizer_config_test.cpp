@@ -144,6 +144,25 @@ TEST(OptimizerConfig, ReadsTheScheduleAndClipping) {
   EXPECT_THAT(error_of([&] { read_clip_grad_norm(neg); }), HasSubstr("clip_grad_norm"));
 }
 
+TEST(OptimizerConfig, WarmupFractionIsAShareOfTheRunsSteps) {
+  Settings s("opt");
+  s.set("schedule", std::string("linear"));
+  s.set("warmup_fraction", 0.1);
+  s.set("lr", 1.0);
+  const LrSchedule sched = read_lr_schedule(s, 105);  // floor(10.5) = 10 warm-up steps
+  EXPECT_EQ(sched.text(), "linear(lr=1, warmup_steps=10, total_steps=105, min_lr=0)");
+  EXPECT_EQ(sched.lr(0), 0.1);
+  EXPECT_EQ(sched.lr(9), 1.0);
+  Settings both("opt");
+  both.set("warmup_fraction", 0.1);
+  both.set("warmup_steps", std::int64_t{3});
+  EXPECT_THAT(error_of([&] { read_lr_schedule(both, 100); }),
+              AllOf(HasSubstr("warmup_steps and warmup_fraction"), HasSubstr("one of them")));
+  Settings big("opt");
+  big.set("warmup_fraction", 1.5);
+  EXPECT_THAT(error_of([&] { read_lr_schedule(big, 100); }), HasSubstr("warmup_fraction"));
+}
+
 TEST(OptimizerConfig, DocumentedKeysAreExactlyTheKeysTheReadersAskFor) {
   std::set<std::string> read;
   auto collect = [&](const Settings& s) {

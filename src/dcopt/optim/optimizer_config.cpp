@@ -1,5 +1,6 @@
 #include "dcopt/optim/optimizer_config.hpp"
 
+#include <cmath>
 #include <limits>
 
 #include "dcopt/core/error.hpp"
@@ -56,6 +57,9 @@ const std::vector<OptimizerKey>& optimizer_keys() {
       {"warmup_steps",
        "linear warm-up lr * (s+1)/W over the first W steps before any schedule, W >= 0 (default "
        "0: none); linear and cosine then decay over the remaining steps"},
+      {"warmup_fraction",
+       "the warm-up as a fraction of the run's steps, 0 <= f <= 1 (W = floor(f * steps); BERT's "
+       "and ScaLA's 0.1); instead of warmup_steps"},
       {"step_size", "`step` schedule: steps between decays, >= 1 (default 1)"},
       {"gamma", "`step` schedule: factor per decay, 0 < gamma <= 1 (default 0.1)"},
       {"min_lr", "`linear`, `cosine`: final rate, 0 <= min_lr <= lr (default 0)"},
@@ -144,6 +148,17 @@ LrSchedule read_lr_schedule(const Settings& s, std::uint64_t total_steps) {
   const std::string decay =
       s.choice("schedule", "constant", {"constant", "step", "linear", "cosine"});
   spec.warmup_steps = static_cast<std::uint64_t>(s.integer("warmup_steps", 0, 0));
+  const bool fraction_given = s.has("warmup_fraction");
+  const double fraction = s.number("warmup_fraction", 0.0, 0.0, 1.0);  // read even when absent
+  if (fraction_given) {
+    if (s.has("warmup_steps")) {
+      throw InvalidArgument(s.context() +
+                            ": warmup_steps and warmup_fraction both given; valid: one of them");
+    }
+    // BERT's and ScaLA's "warm-up over the first 10% of the steps".
+    spec.warmup_steps =
+        static_cast<std::uint64_t>(std::floor(fraction * static_cast<double>(total_steps)));
+  }
   spec.total_steps = total_steps;
   if (decay == "step") {
     spec.decay = LrDecay::step;
