@@ -6,15 +6,11 @@
 #include "dcopt/core/timer.hpp"
 
 namespace dcopt::train {
-namespace {
-
-torch::Tensor as_tensor(const std::vector<std::int64_t>& v, const TextBatch& b) {
+torch::Tensor batch_tensor(const std::vector<std::int64_t>& v, const TextBatch& b) {
   return torch::from_blob(const_cast<std::int64_t*>(v.data()),
                           {static_cast<std::int64_t>(b.rows), static_cast<std::int64_t>(b.cols)},
                           torch::kInt64);
 }
-
-}  // namespace
 
 MlmBatch make_mlm_batch(const TokenizedDataset& corpus, std::span<const std::uint32_t> rows,
                         std::size_t vocab, const TextMlmOptions& options, std::uint64_t draw) {
@@ -26,19 +22,23 @@ MlmBatch make_mlm_batch(const TokenizedDataset& corpus, std::span<const std::uin
   return out;
 }
 
-torch::Tensor mlm_loss(TextNetwork& net, const MlmBatch& b) {
-  if (b.masking.selected == 0) throw InvalidArgument("mlm_loss: no masked position in the batch");
+MlmPredictions mlm_predictions(TextNetwork& net, const MlmBatch& b) {
   net.set_dropout_seed(b.dropout_seed);
-  const torch::Tensor ids = as_tensor(b.batch.input_ids, b.batch);
-  const torch::Tensor segments = as_tensor(b.batch.segment_ids, b.batch);
-  const torch::Tensor mask = as_tensor(b.batch.attention_mask, b.batch);
-  const torch::Tensor labels = as_tensor(b.masking.labels, b.batch).reshape({-1});
+  const torch::Tensor ids = batch_tensor(b.batch.input_ids, b.batch);
+  const torch::Tensor segments = batch_tensor(b.batch.segment_ids, b.batch);
+  const torch::Tensor mask = batch_tensor(b.batch.attention_mask, b.batch);
+  const torch::Tensor labels = batch_tensor(b.masking.labels, b.batch).reshape({-1});
   const torch::Tensor hidden = net.encode(net.token_embeddings(ids), segments, mask);
   // Only the masked rows go through the decoder (V columns): M/(N S) of its cost.
   const torch::Tensor selected = (labels != kMlmIgnore).nonzero().reshape({-1});
   const torch::Tensor rows = hidden.reshape({-1, hidden.size(-1)}).index_select(0, selected);
-  return torch::nn::functional::cross_entropy(net.mlm_logits(rows),
-                                              labels.index_select(0, selected));
+  return {net.mlm_logits(rows), labels.index_select(0, selected)};
+}
+
+torch::Tensor mlm_loss(TextNetwork& net, const MlmBatch& b) {
+  if (b.masking.selected == 0) throw InvalidArgument("mlm_loss: no masked position in the batch");
+  const MlmPredictions p = mlm_predictions(net, b);
+  return torch::nn::functional::cross_entropy(p.logits, p.labels);
 }
 
 TextMlmOracle::TextMlmOracle(TextNetwork& net, FlatParameters& flat, const TokenizedDataset& corpus,

@@ -54,8 +54,22 @@ struct MlmBatch {
 MlmBatch make_mlm_batch(const TokenizedDataset& corpus, std::span<const std::uint32_t> rows,
                         std::size_t vocab, const TextMlmOptions& options, std::uint64_t draw);
 
-/// The mean MLM cross-entropy of `b` over its masked positions (a scalar tensor with a graph),
-/// after net.set_dropout_seed(b.dropout_seed). InvalidArgument if no position is masked.
+/// A rows x cols field of a TextBatch (input_ids, segment_ids, attention_mask, or MLM labels of
+/// the same shape) as an int64 (rows, cols) tensor viewing `v`: no copy, `v` must outlive it.
+torch::Tensor batch_tensor(const std::vector<std::int64_t>& v, const TextBatch& b);
+
+/// The MLM head's predictions at the masked positions of `b`, after
+/// net.set_dropout_seed(b.dropout_seed): logits (M, V) of the M masked rows (only they go
+/// through the decoder: M/(N S) of its cost), row-major position order, with a graph unless under
+/// NoGradGuard; labels (M) int64, their original ids. M = b.masking.selected.
+struct MlmPredictions {
+  torch::Tensor logits;
+  torch::Tensor labels;
+};
+MlmPredictions mlm_predictions(TextNetwork& net, const MlmBatch& b);
+
+/// The mean MLM cross-entropy of `b` over its masked positions (a scalar tensor with a graph):
+/// cross_entropy(mlm_predictions(net, b)). InvalidArgument if no position is masked.
 torch::Tensor mlm_loss(TextNetwork& net, const MlmBatch& b);
 
 class TextMlmOracle final : public GradientOracle<float> {
