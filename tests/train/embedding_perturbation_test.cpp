@@ -262,6 +262,31 @@ TEST(EmbeddingPerturbation, FreeLbWithOneStepAndNoInitIsTheCleanGradient) {
   EXPECT_FALSE(bit_equal(perturbed_grads(m, b, o, &s), clean));
 }
 
+TEST(EmbeddingPerturbation, TheStepSplitsItsTimeIntoForwardBackwardAndPerturbation) {
+  Model m;
+  TextInputs b = batch();
+  b.dropout_seed = 6;
+  PerturbedStep s;
+  perturbed_grads(m, b, pga(1e-2, 1e-2, AscentDirection::sign), &s);
+  EXPECT_GT(s.forward_s, 0.0);
+  EXPECT_GT(s.backward_s, 0.0);
+  EXPECT_GT(s.perturbation.seconds, 0.0);
+  PerturbationOptions none;
+  none.mode = PerturbationMode::none;
+  perturbed_grads(m, b, none, &s);
+  EXPECT_GT(s.forward_s, 0.0);
+  EXPECT_GT(s.backward_s, 0.0);
+  EXPECT_EQ(s.perturbation.seconds, 0.0);
+  // freelb has no clean pass: all of its time is the perturbation's.
+  PerturbationOptions free;
+  free.mode = PerturbationMode::freelb;
+  free.steps = 2;
+  perturbed_grads(m, b, free, &s);
+  EXPECT_EQ(s.forward_s, 0.0);
+  EXPECT_EQ(s.backward_s, 0.0);
+  EXPECT_GT(s.perturbation.seconds, 0.0);
+}
+
 TEST(EmbeddingPerturbation, FreeLbKeepsThePerExampleNormBound) {
   Model m;
   TextInputs b = batch();

@@ -24,7 +24,9 @@ enum class Purpose : std::uint32_t {
   shard = 9,         ///< assigning training samples to workers (data/shard_plan)
   shuffle = 10,      ///< a worker's per-epoch sample order (data/batch_loader; round = epoch)
   masking = 11,  ///< masked-language-model masks (data/mlm_masking; worker = rank, round = step)
-  test = 100,    ///< tests and measurements
+  perturbation = 12,  ///< fine-tuning: a step's dropout seed and embedding-perturbation
+                      ///< generator (train/text_task_oracle; worker = rank, round = draw)
+  test = 100,         ///< tests and measurements
 };
 
 class Rng {

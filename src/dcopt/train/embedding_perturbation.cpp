@@ -187,12 +187,16 @@ PerturbedStep perturbed_forward_backward(TextNetwork& net, const TextInputs& b,
     step.task_loss = step.perturbation.freelb_loss;
     return step;
   }
+  const auto t0 = Clock::now();
   if (b.dropout_seed) net.set_dropout_seed(*b.dropout_seed);
   const torch::Tensor clean = net.forward(b.ids, b.segments, b.attention_mask);
   const torch::Tensor loss = task_loss(clean, b.labels);
   step.task_loss = loss.item<double>();
+  step.forward_s = seconds_since(t0);
   step.perturbation = perturbation.run(net, b, clean, gen);
+  const auto t1 = Clock::now();
   step.perturbation.total(loss).backward();
+  step.backward_s = seconds_since(t1);
   return step;
 }
 

@@ -120,10 +120,18 @@ class EmbeddingPerturbation {
 /// One step's loss and gradients with a perturbation: the clean forward, the task loss, the
 /// perturbation, one backward of task + term (skipped for freelb, which backpropagates itself).
 /// Gradients accumulate into the parameters' .grad (zero them before). Returns the task loss
-/// value and the result of run().
+/// value, the result of run() and where the time went (wall seconds; the paper's Figure 2):
+///   forward_s              the clean forward and the task loss;
+///   backward_s             the one backward of task + term (through the clean and the perturbed
+///                          graphs alike);
+///   perturbation.seconds   run(): the ascent and the perturbed forward.
+/// freelb has no clean pass: its K forward/backward passes are all perturbation.seconds, and
+/// forward_s = backward_s = 0.
 struct PerturbedStep {
   double task_loss = 0.0;
   PerturbationResult perturbation;
+  double forward_s = 0.0;
+  double backward_s = 0.0;
 };
 PerturbedStep perturbed_forward_backward(TextNetwork& net, const TextInputs& batch,
                                          const EmbeddingPerturbation& perturbation,
