@@ -10,6 +10,7 @@
 
 int main(int argc, char** argv) {
   if (dcopt::cli::is_train_command(argc, argv)) return dcopt::cli::exec_train(argc, argv);
+  if (dcopt::cli::is_text_command(argc, argv)) return dcopt::cli::run_text_command(argc, argv);
   CLI::App app{"dcopt: distributed optimization with compressed communication"};
   app.set_version_flag("--version", std::string("dcopt ") + DCOPT_VERSION);
   app.require_subcommand(0, 1);
@@ -19,10 +20,20 @@ int main(int argc, char** argv) {
   dcopt::cli::add_methods_command(app, action);
   dcopt::cli::add_run_command(app, action);
   dcopt::cli::add_optimizers_command(app, action);
-  // Handled before parsing (exec_train); registered so that --help lists it.
+  // Handled before parsing (exec_train, run_text_command); registered so that --help lists
+  // them.
   app.add_subcommand("train",
                      "Train a network data-parallel with compressed communication "
                      "(docs/TRAIN.md; runs dcopt-train)");
+  app.add_subcommand("pretrain",
+                     "Pre-train a transformer encoder (masked language model) on a text corpus: "
+                     "dcopt pretrain CONFIG (tokenizes here, trains in dcopt-train)");
+  app.add_subcommand("finetune",
+                     "Fine-tune a pre-trained encoder on a GLUE task: dcopt finetune CONFIG "
+                     "(pretrained = the pretrain run)");
+  app.add_subcommand("sharpness",
+                     "Measure the loss sharpness of a fine-tuned run: dcopt sharpness RUN_DIR "
+                     "--task NAME [--data DIR] [--split train|dev] [--limit N]");
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -35,11 +35,6 @@ struct Options {
   int threads = 0;
 };
 
-std::filesystem::path data_root() {
-  if (const char* env = std::getenv("DCOPT_DATA_DIR")) return env;
-  return DCOPT_DATA_DIR;
-}
-
 void report(const std::filesystem::path& out, const RunResult& result,
             const std::vector<std::string>& warnings) {
   for (const auto& w : warnings) std::fprintf(stderr, "dcopt: warning: %s\n", w.c_str());
@@ -170,6 +165,11 @@ int run(const Options& o) {
 }
 
 }  // namespace
+
+std::filesystem::path data_root() {
+  if (const char* env = std::getenv("DCOPT_DATA_DIR")) return env;
+  return DCOPT_DATA_DIR;
+}
 
 void add_run_command(CLI::App& app, Action& action) {
   auto* cmd = app.add_subcommand(
