@@ -67,13 +67,16 @@ Shards label_skew(std::span<const std::int64_t> labels, std::size_t workers, std
 Shards plan_shards(std::span<const std::int64_t> labels, std::size_t workers,
                    const ShardOptions& options) {
   switch (options.kind) {
-    case ShardKind::iid:
-      check_sizes(labels.size(), workers, workers, "iid");
-      return split_random(labels.size(), workers, options.seed, Remainder::spread);
+    case ShardKind::iid: return plan_iid_shards(labels.size(), workers, options.seed);
     case ShardKind::label_skew:
       return label_skew(labels, workers, options.classes_per_worker, options.seed);
   }
   throw InvalidArgument("plan_shards: unknown ShardKind");
+}
+
+Shards plan_iid_shards(std::size_t samples, std::size_t workers, std::uint64_t seed) {
+  check_sizes(samples, workers, workers, "iid");
+  return split_random(samples, workers, seed, Remainder::spread);
 }
 
 Shards plan_shards(const ImageDataset& data, std::size_t workers, const ShardOptions& options) {

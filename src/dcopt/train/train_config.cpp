@@ -20,16 +20,17 @@ Settings table(const toml::table& root, const char* key, const std::string& sour
 
 }  // namespace
 
-TrainConfig parse_train_config(const std::string& text, const std::string& source,
-                               const std::vector<std::string>& overrides) {
-  toml::table root = parse_config(text, source, overrides);
+TrainConfig parse_train_tables(const toml::table& root, const std::string& source,
+                               const std::set<std::string>& task_tables,
+                               const std::set<std::string>& task_keys) {
   TrainConfig cfg;
   cfg.source = source;
   cfg.echo_json = config_json(root);
 
-  const std::set<std::string> tables = {"model",     "data",          "train",
-                                        "optimizer", "communication", "output"};
-  Settings top = config_settings(root, source, tables);
+  std::set<std::string> skip = {"model", "train", "optimizer", "communication", "output"};
+  skip.insert(task_tables.begin(), task_tables.end());
+  skip.insert(task_keys.begin(), task_keys.end());
+  Settings top = config_settings(root, source, skip);
   std::string stem = std::filesystem::path(source).stem().string();
   cfg.name = top.string("name", stem.empty() ? "train" : stem);
   if (cfg.name.empty() || cfg.name.find_first_of("/\\") != std::string::npos || cfg.name == "." ||
@@ -42,20 +43,7 @@ TrainConfig parse_train_config(const std::string& text, const std::string& sourc
   cfg.topology = parse_topology(top.string("topology", "allgather"), source);
   top.reject_unused();
 
-  if (!root.get("model")) {
-    throw InvalidArgument(source + ": missing table [model]; e.g. [model] name = \"cnn\"");
-  }
   cfg.model = table(root, "model", source, true);
-
-  Settings d = table(root, "data", source);
-  cfg.data.dataset = d.choice("dataset", "fashion-mnist", {"fashion-mnist", "mnist"});
-  cfg.data.dir = d.string("dir", kFashionMnistDir);
-  cfg.data.train_limit = static_cast<std::size_t>(d.integer("train_limit", 0, 0, INT64_MAX));
-  cfg.data.test_limit = static_cast<std::size_t>(d.integer("test_limit", 0, 0, INT64_MAX));
-  cfg.data.shards = d.choice("shards", "iid", {"iid", "label_skew"});
-  cfg.data.classes_per_worker =
-      static_cast<std::size_t>(d.integer("classes_per_worker", 2, 1, 1000));
-  d.reject_unused();
 
   Settings t = table(root, "train", source);
   cfg.loop.batch = static_cast<std::size_t>(t.integer("batch", 64, 1, 1 << 24));
@@ -76,6 +64,26 @@ TrainConfig parse_train_config(const std::string& text, const std::string& sourc
   Settings o = table(root, "output", source);
   cfg.plots = o.boolean("plots", true);
   o.reject_unused();
+  return cfg;
+}
+
+TrainConfig parse_train_config(const std::string& text, const std::string& source,
+                               const std::vector<std::string>& overrides) {
+  toml::table root = parse_config(text, source, overrides);
+  if (!root.get("model")) {
+    throw InvalidArgument(source + ": missing table [model]; e.g. [model] name = \"cnn\"");
+  }
+  TrainConfig cfg = parse_train_tables(root, source, {"data"}, {});
+
+  Settings d = table(root, "data", source);
+  cfg.data.dataset = d.choice("dataset", "fashion-mnist", {"fashion-mnist", "mnist"});
+  cfg.data.dir = d.string("dir", kFashionMnistDir);
+  cfg.data.train_limit = static_cast<std::size_t>(d.integer("train_limit", 0, 0, INT64_MAX));
+  cfg.data.test_limit = static_cast<std::size_t>(d.integer("test_limit", 0, 0, INT64_MAX));
+  cfg.data.shards = d.choice("shards", "iid", {"iid", "label_skew"});
+  cfg.data.classes_per_worker =
+      static_cast<std::size_t>(d.integer("classes_per_worker", 2, 1, 1000));
+  d.reject_unused();
   return cfg;
 }
 

@@ -23,10 +23,12 @@
 // The tables are kept as Settings for the factories, which reject keys they do not know.
 #include <cstdint>
 #include <filesystem>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "dcopt/core/settings.hpp"
+#include "dcopt/experiment/config_file.hpp"
 #include "dcopt/methods/topology.hpp"
 
 namespace dcopt::train {
@@ -67,6 +69,14 @@ struct TrainConfig {
   Settings communication{"[communication]"};
   bool plots = true;
 };
+
+/// The tables every training command shares (top-level name, seed, workers, topology; [model]
+/// as Settings, [train], [optimizer], [communication], [output]), leaving `task_tables` and the
+/// top-level `task_keys` to the caller's reader (pretrain/finetune read [data] their own way).
+/// InvalidArgument naming the file and key on any error.
+TrainConfig parse_train_tables(const toml::table& root, const std::string& source,
+                               const std::set<std::string>& task_tables,
+                               const std::set<std::string>& task_keys);
 
 /// Parses a train file's text (`source` names it in errors) with `--set` overrides.
 /// InvalidArgument naming the file, line and key on any error.
