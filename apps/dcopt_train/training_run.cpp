@@ -32,6 +32,17 @@ void report(const train::TrainResult& r, const std::filesystem::path& out,
         r.status.c_str(), static_cast<unsigned long long>(r.steps), f.test_acc, f.test_loss,
         f.bits_up);
   }
+  const double steps = r.steps > 0 ? static_cast<double>(r.steps) : 1.0;
+  const train::StepSplit& sp = r.split;
+  if (sp.forward_s > 0 || sp.backward_s > 0) {
+    // The task timed its passes apart (finetune): the ScaLA paper's Figure 2 breakdown.
+    std::printf(
+        "  per step: forward %.1f ms, backward %.1f ms, perturbation %.1f ms, communication "
+        "%.1f ms, compression %.1f ms, update %.1f ms\n",
+        1e3 * sp.forward_s / steps, 1e3 * sp.backward_s / steps, 1e3 * sp.perturbation_s / steps,
+        1e3 * sp.communication_s / steps, 1e3 * sp.compression_s / steps,
+        1e3 * sp.update_s / steps);
+  }
 }
 
 void report_halt(const train::TrainResult& r, const CheckpointOptions& ck,
