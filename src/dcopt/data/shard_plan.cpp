@@ -74,6 +74,13 @@ Shards plan_shards(std::span<const std::int64_t> labels, std::size_t workers,
   throw InvalidArgument("plan_shards: unknown ShardKind");
 }
 
+std::vector<std::size_t> sizes_of(const Shards& shards) {
+  std::vector<std::size_t> out;
+  out.reserve(shards.size());
+  for (const auto& s : shards) out.push_back(s.size());
+  return out;
+}
+
 Shards plan_iid_shards(std::size_t samples, std::size_t workers, std::uint64_t seed) {
   check_sizes(samples, workers, workers, "iid");
   return split_random(samples, workers, seed, Remainder::spread);

@@ -42,6 +42,8 @@ struct ShardOptions {
 Shards plan_shards(std::span<const std::int64_t> labels, std::size_t workers,
                    const ShardOptions& options);
 
+/// Every shard's size, in worker order.
+std::vector<std::size_t> sizes_of(const Shards& shards);
 /// The iid plan of `samples` unlabeled samples (text sentences): plan_shards's iid case.
 Shards plan_iid_shards(std::size_t samples, std::size_t workers, std::uint64_t seed);
 /// plan_shards(data.labels, workers, options).

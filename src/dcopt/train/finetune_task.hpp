@@ -12,6 +12,7 @@
 // backward and perturbation (the paper's Figure 2). Artifacts: model.bin and tokenizer.model.
 #include "dcopt/data/batch_loader.hpp"
 #include "dcopt/data/glue_task.hpp"
+#include "dcopt/data/shard_plan.hpp"
 #include "dcopt/data/split.hpp"
 #include "dcopt/data/token_file.hpp"
 #include "dcopt/train/text_model.hpp"
@@ -36,7 +37,7 @@ class FinetuneTask final : public TrainTask {
   std::string describe() const override { return model_.net().describe(); }
   FlatParameters& flat() override { return model_.flat(); }
   GradientOracle<float>& oracle() override { return oracle_; }
-  std::vector<std::size_t> shard_sizes() const override;
+  std::vector<std::size_t> shard_sizes() const override { return sizes_of(shards_); }
   std::size_t batch() const override { return loader_.batch(); }
   double compute_seconds() const override { return oracle_.compute_seconds(); }
   TaskTimes times() const override;

@@ -58,12 +58,6 @@ ImageTask::ImageTask(const TrainConfig& cfg, const TrainData& data, int rank)
   net_->train();
 }
 
-std::vector<std::size_t> ImageTask::shard_sizes() const {
-  std::vector<std::size_t> out;
-  for (const auto& s : data_.shards) out.push_back(s.size());
-  return out;
-}
-
 TaskEvaluation ImageTask::evaluate(WorkerContext& ctx) {
   const Evaluation e = train::evaluate(ctx, *net_, data_.test, eval_batch_);
   TaskEvaluation out;

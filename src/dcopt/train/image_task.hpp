@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "dcopt/data/batch_loader.hpp"
+#include "dcopt/data/shard_plan.hpp"
 #include "dcopt/train/network.hpp"
 #include "dcopt/train/network_oracle.hpp"
 #include "dcopt/train/train_config.hpp"
@@ -22,7 +23,7 @@ class ImageTask final : public TrainTask {
   std::string describe() const override { return net_->describe(); }
   FlatParameters& flat() override { return flat_; }
   GradientOracle<float>& oracle() override { return oracle_; }
-  std::vector<std::size_t> shard_sizes() const override;
+  std::vector<std::size_t> shard_sizes() const override { return sizes_of(data_.shards); }
   std::size_t batch() const override { return loader_.batch(); }
   double compute_seconds() const override { return oracle_.compute_seconds(); }
   LossTally take_loss() override { return oracle_.take_loss(); }

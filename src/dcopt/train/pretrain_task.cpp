@@ -1,9 +1,9 @@
 #include "dcopt/train/pretrain_task.hpp"
 
 #include "dcopt/core/error.hpp"
-#include "dcopt/core/fnv1a_hash.hpp"
 #include "dcopt/data/shard_plan.hpp"
 #include "dcopt/train/text_evaluation.hpp"
+#include "dcopt/train/text_task_state.hpp"
 
 namespace dcopt::train {
 namespace {
@@ -39,12 +39,6 @@ PretrainTask::PretrainTask(const TextTrainConfig& cfg, const TokenBundle& tokens
       oracle_(model_.net(), model_.flat(), train_, shards_.at(static_cast<std::size_t>(rank)),
               loader_, options_) {}
 
-std::vector<std::size_t> PretrainTask::shard_sizes() const {
-  std::vector<std::size_t> out;
-  for (const auto& s : shards_) out.push_back(s.size());
-  return out;
-}
-
 TaskEvaluation PretrainTask::evaluate(WorkerContext& ctx) {
   const MlmEvaluation e =
       evaluate_mlm(ctx, model_.net(), eval_, options_, cfg_.base.loop.eval_batch);
@@ -56,27 +50,11 @@ TaskEvaluation PretrainTask::evaluate(WorkerContext& ctx) {
 }
 
 void PretrainTask::save(StateWriter& w) const {
-  w.u64("tokenizer_fingerprint", tokens_.tokenizer_fingerprint);
-  loader_.save(w);
-  w.u64("draws", oracle_.draws());
-  w.u64("sample_grads", oracle_.sample_grads());
-  w.f64("loss_sum", oracle_.loss().loss_sum);
-  w.u64("loss_batches", oracle_.loss().batches);
+  save_text_task_state(w, tokens_.tokenizer_fingerprint, loader_, oracle_);
 }
 
 void PretrainTask::load(StateReader& r, const std::string& what) {
-  const std::uint64_t fp = r.u64("tokenizer_fingerprint");
-  if (fp != tokens_.tokenizer_fingerprint) {
-    throw DataError(what + ": written with another tokenizer (fingerprint " + hex64(fp) +
-                    ", this run's is " + hex64(tokens_.tokenizer_fingerprint) + ")");
-  }
-  loader_.load(r);
-  oracle_.set_draws(r.u64("draws"));
-  oracle_.set_sample_grads(r.u64("sample_grads"));
-  LossTally t;
-  t.loss_sum = r.f64("loss_sum");
-  t.batches = r.u64("loss_batches");
-  oracle_.set_loss(t);
+  load_text_task_state(r, what, tokens_.tokenizer_fingerprint, loader_, oracle_);
 }
 
 }  // namespace dcopt::train

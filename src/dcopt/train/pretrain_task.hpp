@@ -8,6 +8,7 @@
 // state: the loader, the oracle's draw count and tallies, the tokenizer fingerprint (a resume
 // with another tokenizer is refused). Artifacts: model.bin and tokenizer.model.
 #include "dcopt/data/batch_loader.hpp"
+#include "dcopt/data/shard_plan.hpp"
 #include "dcopt/data/split.hpp"
 #include "dcopt/data/token_file.hpp"
 #include "dcopt/train/text_mlm_oracle.hpp"
@@ -26,7 +27,7 @@ class PretrainTask final : public TrainTask {
   std::string describe() const override { return model_.net().describe(); }
   FlatParameters& flat() override { return model_.flat(); }
   GradientOracle<float>& oracle() override { return oracle_; }
-  std::vector<std::size_t> shard_sizes() const override;
+  std::vector<std::size_t> shard_sizes() const override { return sizes_of(shards_); }
   std::size_t batch() const override { return loader_.batch(); }
   double compute_seconds() const override { return oracle_.compute_seconds(); }
   LossTally take_loss() override { return oracle_.take_loss(); }
