@@ -163,6 +163,21 @@ TEST(OptimizerConfig, WarmupFractionIsAShareOfTheRunsSteps) {
   EXPECT_THAT(error_of([&] { read_lr_schedule(big, 100); }), HasSubstr("warmup_fraction"));
 }
 
+TEST(OptimizerConfig, LrScalingMovesTheRateToTheRunsBatch) {
+  Settings s("opt");
+  s.set("lr", 1e-4);
+  s.set("lr_scaling", std::string("sqrt"));
+  EXPECT_DOUBLE_EQ(read_lr_schedule(s, 10, 512).lr(0), 4e-4);  // sqrt(512 / 32) = 4
+  Settings lin("opt");
+  lin.set("lr", 1e-4);
+  lin.set("lr_scaling", std::string("linear"));
+  lin.set("lr_base_batch", std::int64_t{64});
+  EXPECT_DOUBLE_EQ(read_lr_schedule(lin, 10, 512).lr(0), 8e-4);
+  EXPECT_EQ(read_lr_schedule(Settings("opt"), 10, 512).lr(0), 1e-3);  // none by default
+  EXPECT_THAT(error_of([&] { read_lr_schedule(s, 10); }),
+              AllOf(HasSubstr("lr_scaling = \"sqrt\""), HasSubstr("batch size")));
+}
+
 TEST(OptimizerConfig, DocumentedKeysAreExactlyTheKeysTheReadersAskFor) {
   std::set<std::string> read;
   auto collect = [&](const Settings& s) {

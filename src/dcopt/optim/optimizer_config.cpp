@@ -60,6 +60,10 @@ const std::vector<OptimizerKey>& optimizer_keys() {
       {"warmup_fraction",
        "the warm-up as a fraction of the run's steps, 0 <= f <= 1 (W = floor(f * steps); BERT's "
        "and ScaLA's 0.1); instead of warmup_steps"},
+      {"lr_scaling",
+       "`none` (default), `sqrt` or `linear`: lr is multiplied by sqrt(B/B0) or B/B0, B the "
+       "samples of one update over all workers (train: batch * workers), B0 = lr_base_batch"},
+      {"lr_base_batch", "the batch B0 `lr` was tuned for, >= 1 (default 32)"},
       {"step_size", "`step` schedule: steps between decays, >= 1 (default 1)"},
       {"gamma", "`step` schedule: factor per decay, 0 < gamma <= 1 (default 0.1)"},
       {"min_lr", "`linear`, `cosine`: final rate, 0 <= min_lr <= lr (default 0)"},
@@ -142,9 +146,21 @@ std::unique_ptr<UpdateRule> make_update_rule(const Settings& s, const ParamLayou
   return in_context(s, [&] { return std::make_unique<Lamb>(layout, std::move(o)); });
 }
 
-LrSchedule read_lr_schedule(const Settings& s, std::uint64_t total_steps) {
+LrSchedule read_lr_schedule(const Settings& s, std::uint64_t total_steps,
+                            std::uint64_t global_batch) {
   LrScheduleSpec spec;
   spec.lr = s.number("lr", 1e-3);
+  const std::string scaling = s.choice("lr_scaling", "none", {"none", "sqrt", "linear"});
+  const double base =
+      static_cast<double>(s.integer("lr_base_batch", 32, 1));  // read even if unused
+  if (scaling != "none") {
+    if (global_batch == 0) {
+      throw InvalidArgument(s.context() + ": lr_scaling = \"" + scaling +
+                            "\" needs the run's batch size; valid here: none");
+    }
+    const double ratio = static_cast<double>(global_batch) / base;
+    spec.lr *= scaling == "sqrt" ? std::sqrt(ratio) : ratio;
+  }
   const std::string decay =
       s.choice("schedule", "constant", {"constant", "step", "linear", "cosine"});
   spec.warmup_steps = static_cast<std::uint64_t>(s.integer("warmup_steps", 0, 0));

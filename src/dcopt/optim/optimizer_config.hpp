@@ -40,8 +40,13 @@ std::unique_ptr<UpdateRule> make_update_rule(const Settings& s, const ParamLayou
 
 /// The schedule: `lr`, `schedule` (constant | step | linear | cosine, after an optional linear
 /// warm-up of `warmup_steps`), and the keys of that schedule. `total_steps` is the run's number of
-/// updates (linear and cosine end at it; unused by constant and step).
-LrSchedule read_lr_schedule(const Settings& s, std::uint64_t total_steps);
+/// updates (linear and cosine end at it; unused by constant and step). `lr_scaling` = sqrt or
+/// linear multiplies `lr` by sqrt(B / B0) or B / B0 with B = `global_batch` (the samples of one
+/// update, over all workers) and B0 = `lr_base_batch` (Krizhevsky's and Goyal et al.'s rules for
+/// moving a tuned small-batch rate to a large batch); it needs global_batch > 0 (InvalidArgument
+/// otherwise).
+LrSchedule read_lr_schedule(const Settings& s, std::uint64_t total_steps,
+                            std::uint64_t global_batch = 0);
 
 /// `clip_grad_norm`: the max_norm of clip_global_norm, 0 (the default) = no clipping.
 double read_clip_grad_norm(const Settings& s);

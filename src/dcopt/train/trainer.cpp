@@ -72,7 +72,9 @@ class Worker {
     setup.layout = flat_.layout();
     estimator_ = make_gradient_exchange(cfg.method, communication_settings_, setup, streams_);
     rule_ = make_update_rule(optimizer_settings_, flat_.layout());
-    schedule_ = read_lr_schedule(optimizer_settings_, total_);
+    schedule_ = read_lr_schedule(
+        optimizer_settings_, total_,
+        static_cast<std::uint64_t>(task.batch()) * static_cast<std::uint64_t>(comm.size()));
     clip_ = read_clip_grad_norm(optimizer_settings_);
     optimizer_settings_.reject_unused();
     g_.resize(flat_.size());
