@@ -173,6 +173,24 @@ TEST_F(TextCommand, ScalaWithLambdaZeroOrALateStartIsThePlainOptimizerBitForBit)
   EXPECT_NE(slurp(path("plain/model.bin")), slurp(path("on/model.bin")));
 }
 
+TEST_F(TextCommand, FinetuneExchangesGradientsThroughAnyCodec) {
+  const std::string pt = pretrained();
+  const std::string cfg = write("ft.toml", finetune_config(pt, ""));
+  const auto dense = dcopt("finetune " + cfg + " --quiet --out " + path("dense"));
+  ASSERT_EQ(dense.exit_code, 0) << dense.err;
+  const auto int8 =
+      dcopt("finetune " + cfg + " --set communication.codec=int8 --quiet --out " + path("int8"));
+  ASSERT_EQ(int8.exit_code, 0) << int8.err;
+  const auto bits = [&](const std::string& dir) {
+    return nlohmann::json::parse(slurp(path(dir + "/summary.json")))["final"]["bits_up"]
+        .get<double>();
+  };
+  // 8-bit codes plus a scale per message: about a quarter of the fp32 traffic.
+  EXPECT_GT(bits("dense"), 3.9 * bits("int8"));
+  EXPECT_LT(bits("dense"), 4.1 * bits("int8"));
+  EXPECT_NE(slurp(path("dense/model.bin")), slurp(path("int8/model.bin")));
+}
+
 TEST_F(TextCommand, ThreadsAndMpiGiveIdenticalRuns) {
   const std::string pt = pretrained();
   const std::string cfg = write("ft.toml", finetune_config(pt, kScala));
