@@ -34,7 +34,7 @@ void report(const train::TrainResult& r, const std::filesystem::path& out,
   }
   const double steps = r.steps > 0 ? static_cast<double>(r.steps) : 1.0;
   const train::StepSplit& sp = r.split;
-  if (sp.forward_s > 0 || sp.backward_s > 0) {
+  if (sp.forward_s > 0 || sp.backward_s > 0 || sp.perturbation_s > 0) {
     // The task timed its passes apart (finetune): the ScaLA paper's Figure 2 breakdown.
     std::printf(
         "  per step: forward %.1f ms, backward %.1f ms, perturbation %.1f ms, communication "

@@ -204,7 +204,8 @@ std::vector<std::string> TrainOutputs::finish(const TrainResult& result,
                         {"compression", 1e3 * result.split.compression_s / steps},
                         {"communication", 1e3 * result.split.communication_s / steps},
                         {"update", 1e3 * result.split.update_s / steps}};
-  if (result.split.forward_s > 0 || result.split.backward_s > 0) {
+  if (result.split.forward_s > 0 || result.split.backward_s > 0 ||
+      result.split.perturbation_s > 0) {
     // The task times its passes apart (the ScaLA paper's Figure 2): forward_backward is their sum.
     j["step_split_ms"]["forward"] = 1e3 * result.split.forward_s / steps;
     j["step_split_ms"]["backward"] = 1e3 * result.split.backward_s / steps;
