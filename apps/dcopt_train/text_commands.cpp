@@ -83,6 +83,9 @@ void add_finetune(CLI::App& app, TrainAction& action) {
     action = [o, t] {
       const auto cfg = std::make_shared<train::TextTrainConfig>(train::load_text_train_config(
           o->config, TextCommand::finetune, o->overrides, data_root()));
+      for (const std::string& w : cfg->warnings) {
+        std::fprintf(stderr, "dcopt: warning: %s\n", w.c_str());
+      }
       auto tokens = std::make_shared<TokenBundle>();
       auto pretrained = std::make_shared<train::TextModelFile>();
       const std::string file = (cfg->data.pretrained / "model.bin").string();

@@ -161,6 +161,7 @@ TEST_F(TextCommand, ScalaWithLambdaZeroOrALateStartIsThePlainOptimizerBitForBit)
   const auto late = dcopt("finetune " + write("d.toml", finetune_config(pt, kScala)) +
                           " --set perturbation.start_epoch=4 --quiet --out " + path("late"));
   ASSERT_EQ(late.exit_code, 0) << late.err;
+  EXPECT_THAT(late.err, AllOf(HasSubstr("start_epoch = 4"), HasSubstr("no step is perturbed")));
   const auto on = dcopt("finetune " + write("e.toml", finetune_config(pt, kScala)) +
                         " --quiet --out " + path("on"));
   ASSERT_EQ(on.exit_code, 0) << on.err;

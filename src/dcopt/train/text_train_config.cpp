@@ -9,7 +9,7 @@ namespace {
 PerturbationOptions read_perturbation(const Settings& s, std::uint64_t& start_epoch) {
   PerturbationOptions o;
   o.mode = parse_perturbation_mode(s.choice("mode", "none", {"none", "pga", "freelb", "gaussian"}));
-  start_epoch = static_cast<std::uint64_t>(s.integer("start_epoch", 0, 0, 1'000'000));
+  start_epoch = static_cast<std::uint64_t>(s.integer("start_epoch", 3, 0, 1'000'000));
   o.lambda = s.number("lambda", o.lambda, 0.0);
   o.radius = s.number("radius", o.radius, 0.0);
   o.step_size = s.number("step_size", o.step_size, 0.0);
@@ -54,6 +54,13 @@ TextTrainConfig parse_text_train_config(const std::string& text, const std::stri
     ctx += " [perturbation]";
     const Settings s = t ? config_settings(*t, ctx) : Settings(ctx);
     cfg.perturbation = read_perturbation(s, cfg.start_epoch);
+    if (cfg.perturbation.mode != PerturbationMode::none && cfg.base.loop.steps == 0 &&
+        cfg.start_epoch > cfg.base.loop.epochs) {
+      cfg.warnings.push_back(ctx + ": start_epoch = " + std::to_string(cfg.start_epoch) +
+                             " is after the last of " + std::to_string(cfg.base.loop.epochs) +
+                             " epochs: no step is perturbed (t_s counts epochs from 1; 0: from "
+                             "the start)");
+    }
   } else {
     cfg.perturbation.mode = PerturbationMode::none;
   }

@@ -7,8 +7,9 @@
 //
 //   [perturbation]
 //   mode = "none"          # "pga" (ScaLA's PGA-K, K = steps), "freelb", "gaussian", "none"
-//   start_epoch = 0        # t_s of Algorithm 1: perturb in epochs t >= t_s (1-based; 0 and 1:
-//                          # from the start); ScaLA's appendix B: 3 or 5 of 6 epochs
+//   start_epoch = 3        # t_s of Algorithm 1: perturb in epochs t >= t_s (1-based; 0 and 1:
+//                          # from the start); appendix B's 3 (or 5) of 6 epochs. A t_s after the
+//                          # run's last epoch is allowed (the plain optimizer) with a warning
 //   lambda = 1.0           # weight of the symmetric-KL term (appendix B: 1)
 //   radius = 1e-5          # omega, the l_inf radius (appendix B: 1e-5)
 //   step_size = 1e-4       # rho, the ascent step (appendix B: 1e-4)
@@ -37,8 +38,9 @@ struct TextTrainConfig {
   TextCommand command = TextCommand::pretrain;
   TrainConfig base;  ///< base.data is unused
   TextDataConfig data;
-  PerturbationOptions perturbation;  ///< finetune; mode none for pretrain
-  std::uint64_t start_epoch = 0;     ///< t_s, 1-based as Algorithm 1 (0 and 1: from the start)
+  PerturbationOptions perturbation;   ///< finetune; mode none for pretrain
+  std::uint64_t start_epoch = 3;      ///< t_s, 1-based as Algorithm 1 (0 and 1: from the start)
+  std::vector<std::string> warnings;  ///< for stderr: e.g. a t_s that no epoch reaches
 
   /// Is 0-based epoch `epoch` perturbed? Algorithm 1 line 7: t >= t_s with t = epoch + 1.
   bool perturbs(std::uint64_t epoch) const {
