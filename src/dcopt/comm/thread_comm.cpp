@@ -4,6 +4,9 @@
 #include <linux/futex.h>
 #if defined(__SANITIZE_ADDRESS__)
 #include <sanitizer/common_interface_defs.h>
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#endif
 #endif
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -174,7 +177,16 @@ class RecordedStack {
     bounds_->size = sc.size;
     return sc;
   }
-  void deallocate(bctx::stack_context& sc) noexcept { alloc_.deallocate(sc); }
+  void deallocate(bctx::stack_context& sc) noexcept {
+#if defined(__SANITIZE_ADDRESS__)
+    // Frames left on the stack (a fiber ends by switching away, never returning) leave their
+    // redzones poisoned, and GCC's libasan keeps the shadow of an unmapped region: memory the
+    // process maps there later (Python's arenas did) would then report false
+    // stack-buffer-underflows. Clear the shadow before the pages go.
+    __asan_unpoison_memory_region(static_cast<char*>(sc.sp) - sc.size, sc.size);
+#endif
+    alloc_.deallocate(sc);
+  }
 
  private:
   bctx::protected_fixedsize_stack alloc_;
