@@ -7,6 +7,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "dcopt/core/atomic_file.hpp"
 #include "dcopt/core/error.hpp"
 #include "dcopt/data/token_file.hpp"
 #include "dcopt/train/finetune_task.hpp"
@@ -169,14 +170,11 @@ int run_sharpness(const SharpnessOptions& s, const TokenOptions& t) {
     j["converged"] = r.converged;
     j["history"] = r.history;
     j["seconds"] = r.seconds;
-    // Written next to its destination, then renamed: never a half-written file.
-    const std::string tmp = s.out + ".tmp";
-    {
-      std::ofstream f(tmp);
-      f << j.dump(2) << "\n";
-      if (!f) throw InvalidArgument(s.out + ": cannot write the result");
-    }
-    std::filesystem::rename(tmp, s.out);
+    const std::string text = j.dump(2) + "\n";
+    write_file_atomically(s.out,
+                          std::span<const std::uint8_t>(
+                              reinterpret_cast<const std::uint8_t*>(text.data()), text.size()),
+                          "the sharpness result");
     std::printf("wrote %s\n", s.out.c_str());
   }
   return 0;

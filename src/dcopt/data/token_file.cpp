@@ -14,6 +14,7 @@
 #include <span>
 #include <stdexcept>
 
+#include "dcopt/core/atomic_file.hpp"
 #include "dcopt/core/error.hpp"
 #include "dcopt/core/fnv1a_hash.hpp"
 #include "dcopt/core/state_io.hpp"
@@ -142,21 +143,6 @@ std::uint64_t read_count(StateReader& r, std::string_view name, std::size_t file
   return n;
 }
 
-[[noreturn]] void io_failure(const fs::path& p, const char* what, int err) {
-  throw std::runtime_error(p.string() + ": " + what + ": " + std::strerror(err));
-}
-
-bool write_all(int fd, std::span<const std::uint8_t> bytes) {
-  std::size_t done = 0;
-  while (done < bytes.size()) {
-    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    done += static_cast<std::size_t>(n);
-  }
-  return true;
-}
-
 // The fields after the magic into `b` (structure only: validate_token_bundle checks the rest).
 void parse_fields(std::span<const std::uint8_t> payload, const std::string& what, TokenBundle& b) {
   StateReader r(payload, what);
@@ -267,42 +253,7 @@ void write_token_file(const fs::path& path, const TokenBundle& b) {
   std::vector<std::uint8_t> bytes(std::begin(kMagic), std::end(kMagic));
   bytes.insert(bytes.end(), w.bytes().begin(), w.bytes().end());
 
-  // A fresh name in the same directory (rename is atomic only within one file system): the
-  // pid tells concurrent writers (one per MPI rank) apart, the random part unrelated processes.
-  const fs::path dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
-  std::random_device entropy;
-  std::string tmp;
-  int fd = -1;
-  for (unsigned attempt = 0; fd < 0; ++attempt) {
-    // Built by appending: GCC 12 warns falsely (-Wrestrict) on "x" + std::string chains.
-    std::string name = ".";
-    name += path.filename().string();
-    name += ".tmp-";
-    name += std::to_string(::getpid());
-    name += '-';
-    name += hex64((std::uint64_t{entropy()} << 32) | entropy());
-    tmp = (dir / name).string();
-    fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-    if (fd < 0 && (errno != EEXIST || attempt > 100)) {
-      io_failure(tmp, "cannot create the temporary token file", errno);
-    }
-  }
-  if (!write_all(fd, bytes) || ::fsync(fd) != 0) {
-    const int err = errno;
-    ::close(fd);
-    ::unlink(tmp.c_str());
-    io_failure(tmp, "writing the token file failed", err);
-  }
-  if (::close(fd) != 0) {
-    const int err = errno;
-    ::unlink(tmp.c_str());
-    io_failure(tmp, "writing the token file failed", err);
-  }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    const int err = errno;
-    ::unlink(tmp.c_str());
-    io_failure(path, "cannot rename the token file into place", err);
-  }
+  write_file_atomically(path, bytes, "the token file");
 }
 
 TokenBundle read_token_file(const fs::path& path) {
