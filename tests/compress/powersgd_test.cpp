@@ -230,6 +230,26 @@ TEST(PowerSgd, MinCompressionRateSendsSmallMatricesDense) {
   EXPECT_EQ(none.phase_dim(0), layout.size());
 }
 
+TEST(PowerSgd, MinNumelCompressesOnlyLargerMatrices) {
+  // The MASHA paper's threshold: only tensors with MORE than min_numel entries are compressed;
+  // a matrix of exactly min_numel entries goes dense with the 1-D tensors.
+  const ParamLayout layout =
+      ParamLayout::packed({{"at", {8, 8}}, {"above", {13, 5}}, {"big", {30, 20}}, {"v", {3}}});
+  PowerSgdOptions o = rank(1);
+  o.min_numel = 64;
+  PowerSgdCompressor<float> c(layout, o);
+  ASSERT_EQ(c.matrices().size(), 2u);
+  EXPECT_EQ(c.matrices()[0].tensor, 1u);
+  EXPECT_EQ(c.matrices()[1].tensor, 2u);
+  EXPECT_EQ(c.dense_tensors(), (std::vector<std::size_t>{0, 3}));
+  EXPECT_EQ(c.phase_dim(0), 13u + 30 + 64 + 3);
+  EXPECT_NE(c.spec().find("min_numel=64"), std::string::npos) << c.spec();
+  // 0 (the default) leaves the rate rule alone and the spec as before.
+  PowerSgdCompressor<float> d(layout, rank(1));
+  EXPECT_EQ(d.matrices().size(), 3u);
+  EXPECT_EQ(d.spec().find("min_numel"), std::string::npos) << d.spec();
+}
+
 TEST(PowerSgd, OneDimensionalVectorIsSentDenseWithErrorFeedbackAgainstTheMean) {
   const ParamLayout flat = ParamLayout::packed({{"x", {9}}});
   Cluster<double> c(2, flat, rank(1));

@@ -38,7 +38,8 @@ PowerSgdCompressor<T>::PowerSgdCompressor(ParamLayout layout, PowerSgdOptions op
       // in double as there (sizes of real tensors are far below 2^53).
       const double uncompressed = static_cast<double>(rows) * static_cast<double>(cols);
       const double compressed = static_cast<double>(r) * static_cast<double>(rows + cols);
-      compress = compressed * options_.min_compression_rate < uncompressed;
+      compress = compressed * options_.min_compression_rate < uncompressed &&
+                 tensor.numel() > options_.min_numel;
       if (compress) {
         matrices_.push_back({t, rows, cols, r, p_total_, q_total_});
         p_total_ += rows * r;
@@ -63,10 +64,14 @@ PowerSgdCompressor<T>::PowerSgdCompressor(ParamLayout layout, PowerSgdOptions op
 
 template <class T>
 std::string PowerSgdCompressor<T>::spec() const {
+  // min_numel only when set, so that the spec of every earlier run reads as it did.
+  const std::string min_numel =
+      options_.min_numel > 0 ? fmt::format(",min_numel={}", options_.min_numel) : std::string();
   return fmt::format(
-      "powersgd(rank={},start_iter={},min_compression_rate={},eps={},ef={},warm_start={},seed={})",
+      "powersgd(rank={},start_iter={},min_compression_rate={}{},eps={},ef={},warm_start={},"
+      "seed={})",
       options_.matrix_approximation_rank, options_.start_powerSGD_iter,
-      options_.min_compression_rate, options_.orthogonalization_epsilon,
+      options_.min_compression_rate, min_numel, options_.orthogonalization_epsilon,
       options_.use_error_feedback ? 1 : 0, options_.warm_start ? 1 : 0, options_.seed);
 }
 

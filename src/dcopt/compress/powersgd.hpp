@@ -19,7 +19,8 @@
 // Which tensors are compressed: a tensor of rank >= 2 is the rows() x cols() matrix of
 // ParamTensor (first dimension x the rest); with r = min(matrix_approximation_rank, rows, cols)
 // it is compressed iff rows*cols > min_compression_rate * r*(rows + cols) (PyTorch's
-// _should_compress, strict: a matrix that saves exactly that factor is sent dense). Tensors of
+// _should_compress, strict: a matrix that saves exactly that factor is sent dense) and
+// rows*cols > min_numel (the MASHA paper's size threshold; 0 by default). Tensors of
 // rank <= 1 and the matrices that fail the rule are sent dense in phase 0. Entries of the
 // buffer outside every tensor (layout gaps) are neither sent nor estimated: their estimate is 0.
 // If no matrix is compressed, every step is the single dense phase 0 (with error feedback as
@@ -63,6 +64,10 @@ struct PowerSgdOptions {
   std::uint64_t start_powerSGD_iter = 0;
   /// A matrix is compressed only if rows*cols > min_compression_rate * r*(rows+cols); >= 0.
   double min_compression_rate = 2.0;
+  /// A matrix is compressed only if it has more than min_numel entries (0: every matrix that
+  /// passes the rate rule). The MASHA paper's threshold: compress only tensors above 2^16
+  /// entries, the same tensors its mixed 8-bit quantizes (not a PyTorch option).
+  std::uint64_t min_numel = 0;
   /// Added to each column norm in Gram-Schmidt (PyTorch 0; ALGORITHMS.md's text 1e-8); >= 0.
   double orthogonalization_epsilon = 0.0;
   /// Keep e = v - estimate (true) or send every step's x alone (false).

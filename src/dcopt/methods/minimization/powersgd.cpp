@@ -17,12 +17,13 @@ struct PowerSgdSettings {
     for (const char* key : {"codec", "server_codec"}) {
       if (!s.has(key)) continue;
       s.mark_used(key);
-      throw InvalidArgument(s.context() + ": " + key +
-                            ": powersgd sends its rank-r factors as fp32 values and broadcasts "
-                            "nothing, so it has no " +
-                            key +
-                            " setting (valid here: rank, start_iter, min_compression_rate, "
-                            "orthogonalization_epsilon, error_feedback, warm_start, gamma)");
+      throw InvalidArgument(
+          s.context() + ": " + key +
+          ": powersgd sends its rank-r factors as fp32 values and broadcasts "
+          "nothing, so it has no " +
+          key +
+          " setting (valid here: rank, start_iter, min_compression_rate, "
+          "min_numel, orthogonalization_epsilon, error_feedback, warm_start, gamma)");
     }
     opt = read_method_options(s, "identity");
     if (s.integer("precision", 32) != 32) {
@@ -32,6 +33,7 @@ struct PowerSgdSettings {
     power.start_powerSGD_iter =
         static_cast<std::uint64_t>(s.integer("start_iter", 0, 0, INT64_MAX));
     power.min_compression_rate = s.number("min_compression_rate", 2.0, 0.0, 1e300);
+    power.min_numel = static_cast<std::uint64_t>(s.integer("min_numel", 0, 0, INT64_MAX));
     power.orthogonalization_epsilon = s.number("orthogonalization_epsilon", 0.0, 0.0, 1e300);
     power.use_error_feedback = s.boolean("error_feedback", true);
     power.warm_start = s.boolean("warm_start", true);

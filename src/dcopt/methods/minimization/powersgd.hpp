@@ -8,6 +8,8 @@
 //                              default 0
 //   min_compression_rate       compress a matrix only if rows*cols > rate * r*(rows+cols),
 //                              default 2
+//   min_numel                  compress a matrix only if rows*cols > min_numel (the MASHA
+//                              paper's 2^16 threshold), default 0
 //   orthogonalization_epsilon  added to the column norms in Gram-Schmidt, default 0
 //   error_feedback             [use_error_feedback], default true
 //   warm_start                 reuse Q from the previous step, default true
