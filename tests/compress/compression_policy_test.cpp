@@ -236,5 +236,43 @@ TEST(CompressionPolicy, MixedEightBitLeavesSmallTensorsExactOnTheRaceCnn) {
   EXPECT_LT(m.bits, 32u * (layout.size() - 131072) + 9u * 131072);
 }
 
+TEST(CompressionPolicy, MixedEightBitSendsTensorsAtOrBelowTheThresholdExactlyOnAlbert) {
+  // The layout of the MASHA experiment's ALBERT (examples/masha, docs/RESULTS.md) with the
+  // threshold scaled to its size, 2^12: position_embeddings has exactly 2^12 entries and must
+  // travel exactly, like every bias and LayerNorm; 4097 entries are already quantized.
+  const ParamLayout layout = ParamLayout::packed({{"mlm_bias", {8000}},
+                                                  {"word_embeddings.weight", {8000, 64}},
+                                                  {"position_embeddings.weight", {64, 64}},
+                                                  {"embedding_norm.weight", {64}},
+                                                  {"shared_layer.query.weight", {128, 128}},
+                                                  {"shared_layer.query.bias", {128}},
+                                                  {"shared_layer.ffn_in.weight", {512, 128}},
+                                                  {"one_more", {4097}}});
+  const auto codec = CompressionPolicy::parse("numel>2^12 -> int8").apply(layout);
+  std::vector<float> x(layout.size());
+  Rng gen(12, Purpose::test);
+  for (float& v : x) v = static_cast<float>(1e-3 * gen.normal());
+  Rng rng(4, Purpose::test);
+  const Message m = codec->encode(std::span<const float>(x), rng);
+  std::vector<float> y(layout.size(), 0.0f);
+  codec->decode(m.bytes, std::span<float>(y), Rng(4, Purpose::test));
+  std::uint64_t dense_bits = 0;
+  for (std::size_t t = 0; t < layout.num_tensors(); ++t) {
+    const auto a = layout.view(std::span<const float>(x), t);
+    const auto b = layout.view(std::span<const float>(y), t);
+    std::size_t differ = 0;
+    for (std::size_t j = 0; j < a.size(); ++j) differ += a[j] != b[j];
+    if (layout[t].numel() <= 4096) {
+      EXPECT_EQ(differ, 0u) << layout[t].name << " (" << layout[t].numel() << " entries)";
+      dense_bits += 32 * layout[t].numel();
+    } else {
+      EXPECT_GT(differ, 0u) << layout[t].name << " should be quantized";
+    }
+  }
+  // The dense part costs its fp32 values; the quantized tensors about 8 bits per entry.
+  EXPECT_GT(m.bits, dense_bits + 8 * (layout.size() - dense_bits / 32));
+  EXPECT_LT(m.bits, dense_bits + 9 * (layout.size() - dense_bits / 32));
+}
+
 }  // namespace
 }  // namespace dcopt
