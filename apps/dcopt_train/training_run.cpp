@@ -35,11 +35,18 @@ void report(const train::TrainResult& r, const std::filesystem::path& out,
   const double steps = r.steps > 0 ? static_cast<double>(r.steps) : 1.0;
   const train::StepSplit& sp = r.split;
   if (sp.forward_s > 0 || sp.backward_s > 0 || sp.perturbation_s > 0) {
-    // The task timed its passes apart (finetune): the ScaLA paper's Figure 2 breakdown.
+    // The task timed its passes apart (finetune: the ScaLA paper's Figure 2 breakdown), or only
+    // its perturbation (adversarial pretrain: FreeLB's passes after the first).
+    std::printf("  per step:");
+    if (sp.forward_s > 0 || sp.backward_s > 0) {
+      std::printf(" forward %.1f ms, backward %.1f ms,", 1e3 * sp.forward_s / steps,
+                  1e3 * sp.backward_s / steps);
+    } else {
+      std::printf(" forward + backward %.1f ms (of which", 1e3 * sp.compute_s / steps);
+    }
     std::printf(
-        "  per step: forward %.1f ms, backward %.1f ms, perturbation %.1f ms, communication "
-        "%.1f ms, compression %.1f ms, update %.1f ms\n",
-        1e3 * sp.forward_s / steps, 1e3 * sp.backward_s / steps, 1e3 * sp.perturbation_s / steps,
+        " perturbation %.1f ms%s, communication %.1f ms, compression %.1f ms, update %.1f ms\n",
+        1e3 * sp.perturbation_s / steps, sp.forward_s > 0 || sp.backward_s > 0 ? "" : ")",
         1e3 * sp.communication_s / steps, 1e3 * sp.compression_s / steps,
         1e3 * sp.update_s / steps);
   }

@@ -269,6 +269,67 @@ TEST_F(TextCommand, SharpnessConvergesOnAFineTunedModel) {
   EXPECT_THAT(bad.err, HasSubstr("without a task head"));
 }
 
+// The MASHA experiment's set-up in miniature (issue 10): an ALBERT with one shared layer and
+// factorized embeddings, pre-trained adversarially (FreeLB on the MLM loss).
+std::string adversarial_albert(const std::string& freelb) {
+  std::string c = kPretrain;
+  c.replace(c.find("name = \"bert\""), 13, "name = \"albert\"\nembedding = 16");
+  c.replace(c.find("layers = 1"), 10, "layers = 2");
+  return "adversarial = true\n" + c + "[freelb]\n" + freelb;
+}
+
+TEST_F(TextCommand, AdversarialAlbertPretrainIsPlainAtOnePassFromZeroAndTheSameUnderMpi) {
+  std::string plain_albert = adversarial_albert("");
+  plain_albert.erase(0, plain_albert.find('\n') + 1);                    // adversarial = true
+  plain_albert.erase(plain_albert.find("[freelb]"), std::string::npos);  // and its table
+  const auto plain =
+      dcopt("pretrain " + write("plain.toml", plain_albert) + " --quiet --out " + path("plain"));
+  ASSERT_EQ(plain.exit_code, 0) << plain.err;
+  const auto one = dcopt(
+      "pretrain " + write("one.toml", adversarial_albert("steps = 1\ninit_magnitude = 0.0\n")) +
+      " --quiet --out " + path("one"));
+  ASSERT_EQ(one.exit_code, 0) << one.err;
+  EXPECT_EQ(metrics_without_wall(path("plain/metrics.csv")),
+            metrics_without_wall(path("one/metrics.csv")));
+  EXPECT_EQ(slurp(path("plain/model.bin")), slurp(path("one/model.bin")));
+  const std::string adv =
+      write("adv.toml", adversarial_albert("steps = 2\nstep_size = 0.1\ninit_magnitude = 0.05\n"
+                                           "max_norm = 0.2\nbeta = 0.5\n"));
+  const auto t = dcopt("pretrain " + adv + " --out " + path("threads"));
+  ASSERT_EQ(t.exit_code, 0) << t.err;
+  EXPECT_THAT(t.out, HasSubstr("perturbation"));  // the extra pass's time is reported
+  const auto m = dcopt_mpi("pretrain " + adv + " --quiet --backend mpi --out " + path("mpi"));
+  ASSERT_EQ(m.exit_code, 0) << m.err;
+  EXPECT_EQ(metrics_without_wall(path("threads/metrics.csv")),
+            metrics_without_wall(path("mpi/metrics.csv")));
+  EXPECT_EQ(slurp(path("threads/model.bin")), slurp(path("mpi/model.bin")));
+  EXPECT_NE(slurp(path("plain/model.bin")), slurp(path("threads/model.bin")));
+  const auto summary = nlohmann::json::parse(slurp(path("threads/summary.json")));
+  EXPECT_THAT(summary["model"]["name"].get<std::string>(), HasSubstr("shared"));
+  EXPECT_GT(summary["step_split_ms"]["perturbation"].get<double>(), 0.0);
+}
+
+TEST_F(TextCommand, AdversarialKeysAreCheckedNamingWhatIsWrong) {
+  // [freelb] without adversarial = true would do nothing.
+  std::string no_switch = adversarial_albert("steps = 2\n");
+  no_switch.erase(0, no_switch.find('\n') + 1);
+  auto r = dcopt("pretrain " + write("a.toml", no_switch) + " --quiet --out " + path("a"));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, AllOf(HasSubstr("[freelb]"), HasSubstr("adversarial = true")));
+  EXPECT_FALSE(fs::exists(path("a")));
+  const std::string ok = write("b.toml", adversarial_albert("steps = 2\n"));
+  r = dcopt("pretrain " + ok + " --set adversarial=\"yes\" --quiet --out " + path("b"));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("adversarial: expected true or false"));
+  r = dcopt("pretrain " + ok + " --set freelb.beta=-1 --quiet --out " + path("b"));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("beta"));
+  r = dcopt("pretrain " + ok + " --set freelb.stpes=3 --quiet --out " + path("b"));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("stpes"));
+  EXPECT_FALSE(fs::exists(path("b")));
+}
+
 TEST_F(TextCommand, BadInputIsRefusedNamingWhatIsWrong) {
   const std::string pt = pretrained();
   // The architecture comes from the pre-trained model.

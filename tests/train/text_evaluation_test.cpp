@@ -246,7 +246,7 @@ TEST(TextEvaluation, RejectsBadCallsOnEveryRank) {
     EXPECT_THROW(evaluate_text_task(ctx, *m.net, classes, acc, kMaxLen, 0), InvalidArgument);
     EXPECT_THROW(evaluate_text_task(ctx, *m.net, classes, acc, 33, kBatch), InvalidArgument);
     EXPECT_THROW(evaluate_text_task(ctx, *m.net, classes, acc, 2, kBatch), InvalidArgument);
-    EXPECT_THROW(evaluate_mlm(ctx, *m.net, classes, TextMlmOptions{kMaxLen, {}, 1, 0}, 0),
+    EXPECT_THROW(evaluate_mlm(ctx, *m.net, classes, TextMlmOptions{kMaxLen, {}, 1, 0, {}}, 0),
                  InvalidArgument);
     // The cluster is still usable: nothing was left half-called.
     const TextEvaluation e = evaluate_text_task(ctx, *m.net, classes, acc, kMaxLen, kBatch);
@@ -272,7 +272,7 @@ std::vector<MlmEvaluation> run_mlm(int workers, const TokenizedDataset& data,
 TEST(TextEvaluation, MlmIsTheSameAcrossCallsAndWorkerCountsAndFollowsTheDocumentedMasks) {
   configure_torch_threads(1);
   const TokenizedDataset data = dataset(2, /*pair=*/false);
-  TextMlmOptions options{kMaxLen, {}, 9, 0};
+  TextMlmOptions options{kMaxLen, {}, 9, 0, {}};
   // Two calls on one worker: the same masks, the same bits (no step dependence, no dropout).
   const std::vector<MlmEvaluation> twice = run_mlm(1, data, options, 2);
   EXPECT_EQ(twice[0].loss, twice[1].loss);

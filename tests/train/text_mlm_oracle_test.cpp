@@ -3,7 +3,8 @@
 // of the oracle's gather of the masked rows, a module with ordinary parameters instead of flat
 // buffers); the MLM loss falls over 30 Adam steps on 200 SST-2 sentences with a tiny model; a
 // two-worker data-parallel run on threads gives the same weights twice, and the same on both
-// replicas.
+// replicas. Adversarial (FreeLB) MLM: K = 1 from delta_0 = 0 is plain MLM bit for bit, the saddle
+// objective rises over the ascent passes, the weight gradient is the mean over the passes.
 #include "dcopt/train/text_mlm_oracle.hpp"
 
 #include <gtest/gtest.h>
@@ -11,6 +12,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <optional>
 #include <string>
 
 #include "dcopt/comm/thread_comm.hpp"
@@ -186,7 +188,7 @@ TEST(TextMlmOracle, RejectsShardPositionsOutsideTheShard) {
   Model m(1);
   const std::vector<std::uint32_t> shard = range(0, 10);
   BatchLoader loader(shard, 5, 1, 0);
-  TextMlmOracle oracle(*m.net, m.flat, corpus(), shard, loader, TextMlmOptions{24, {}, 1, 0});
+  TextMlmOracle oracle(*m.net, m.flat, corpus(), shard, loader, TextMlmOptions{24, {}, 1, 0, {}});
   const std::uint32_t bad[] = {3, 10};
   EXPECT_THROW(oracle.minibatch_gradient(m.flat.params(), bad), InvalidArgument);
 }
@@ -204,7 +206,7 @@ RunResult data_parallel(Communicator& comm, std::size_t steps) {
   const std::vector<std::uint32_t> shard = range(r * 200 / p, (r + 1) * 200 / p);
   BatchLoader loader(shard, 16, 7, r);
   TextMlmOracle oracle(*m.net, m.flat, corpus(), shard, loader,
-                       TextMlmOptions{32, {}, 7, static_cast<std::size_t>(r)});
+                       TextMlmOptions{32, {}, 7, static_cast<std::size_t>(r), {}});
   Adam adam(m.flat.layout(), AdamOptions{});
   std::vector<float> g(m.flat.size());
   RunResult out;
@@ -255,6 +257,116 @@ TEST(TextMlmOracle, ATwoWorkerRunOnThreadsIsTheSameTwiceAndOnBothReplicas) {
   EXPECT_EQ(a[0].params, b[0].params);
   EXPECT_EQ(a[0].losses, b[0].losses);
   EXPECT_EQ(a[0].params, a[1].params);
+}
+
+// Adversarial pre-training (issue 10): FreeLB on the MLM loss.
+
+FreeLbOptions freelb(int steps, double step_size, double init_magnitude) {
+  FreeLbOptions f;
+  f.steps = steps;
+  f.step_size = step_size;
+  f.init_magnitude = init_magnitude;
+  return f;
+}
+
+// The oracle's gradient of draws 0 and 1 on shard 0..39, batch 8, with `adversarial`.
+struct Gradients {
+  std::vector<float> g0, g1;
+  double loss = 0;
+};
+Gradients oracle_gradients(std::optional<FreeLbOptions> adversarial) {
+  Model m(6);
+  const std::vector<std::uint32_t> shard = range(0, 40);
+  BatchLoader loader(shard, 8, 6, 0);
+  TextMlmOptions opt;
+  opt.max_len = 24;
+  opt.seed = 6;
+  opt.adversarial = adversarial;
+  TextMlmOracle oracle(*m.net, m.flat, corpus(), shard, loader, opt);
+  Gradients out;
+  const std::span<const float> a = oracle.gradient(m.flat.params());
+  out.g0.assign(a.begin(), a.end());
+  const std::span<const float> b = oracle.gradient(m.flat.params());
+  out.g1.assign(b.begin(), b.end());
+  out.loss = oracle.take_loss().loss_sum;
+  return out;
+}
+
+TEST(TextMlmOracleAdversarial, OneAscentStepFromZeroIsPlainMlmBitForBit) {
+  configure_torch_threads(1);
+  const Gradients plain = oracle_gradients(std::nullopt);
+  // K = 1 with delta_0 = 0: the only pass is L(E + 0) / 1; the step size never applies.
+  const Gradients k1 = oracle_gradients(freelb(1, 0.5, 0.0));
+  EXPECT_EQ(k1.g0, plain.g0);
+  EXPECT_EQ(k1.g1, plain.g1);
+  EXPECT_EQ(k1.loss, plain.loss);
+  // A real ascent (K = 2, a large step) changes the gradient: the test above can fail.
+  const Gradients k2 = oracle_gradients(freelb(2, 1.0, 0.0));
+  EXPECT_NE(k2.g0, plain.g0);
+  EXPECT_GT(k2.loss, plain.loss);  // the ascent raised the loss it reports
+}
+
+TEST(TextMlmOracleAdversarial, TheObjectiveIncreasesOverTheAscentSteps) {
+  configure_torch_threads(1);
+  Model m(7);
+  m.net->eval();  // no dropout: every pass sees the same network
+  const std::vector<std::uint32_t> rows = range(0, 16);
+  TextMlmOptions opt;
+  opt.max_len = 24;
+  opt.seed = 7;
+  const MlmBatch b = make_mlm_batch(corpus(), rows, corpus().vocab_size, opt, 0);
+  const torch::Tensor ids = batch_tensor(b.batch.input_ids, b.batch);
+  const torch::Tensor mask =
+      batch_tensor(b.batch.attention_mask, b.batch).to(torch::kFloat32).unsqueeze(-1);
+  const EmbeddingLoss loss = [&](const torch::Tensor& e) {
+    const MlmPredictions p = mlm_predictions_at(*m.net, b, e);
+    return torch::nn::functional::cross_entropy(p.logits, p.labels);
+  };
+  for (const double beta : {0.0, 1.0}) {
+    FreeLbOptions o = freelb(6, 0.05, 0.01);
+    o.beta = beta;
+    m.flat.zero_grads();
+    torch::Generator gen = at::make_generator<at::CPUGeneratorImpl>(11);
+    const FreeLbResult r = freelb_ascent(m.net->token_embeddings(ids), mask, loss, o, gen);
+    ASSERT_EQ(r.objectives.size(), 6u);
+    for (std::size_t t = 1; t < r.objectives.size(); ++t) {
+      EXPECT_GT(r.objectives[t], r.objectives[t - 1]) << "beta " << beta << ", pass " << t;
+    }
+    // delta stays on the real tokens.
+    EXPECT_EQ((r.delta * (1 - mask)).abs().max().item<float>(), 0.0f);
+  }
+  // The bound: with max_norm every example's delta has l2 norm <= e.
+  FreeLbOptions o = freelb(4, 1.0, 0.01);
+  o.max_norm = 0.02;
+  m.flat.zero_grads();
+  torch::Generator gen = at::make_generator<at::CPUGeneratorImpl>(12);
+  const FreeLbResult r = freelb_ascent(m.net->token_embeddings(ids), mask, loss, o, gen);
+  EXPECT_LE(r.delta.flatten(1).norm(2, 1).max().item<double>(), 0.02 * (1 + 1e-6));
+}
+
+TEST(TextMlmOracleAdversarial, WeightGradientsAreTheMeanOverThePasses) {
+  configure_torch_threads(1);
+  // With step size 0 and delta_0 = 0 every one of K passes is the clean pass: their mean is
+  // the clean gradient (up to the rounding of K partial sums, K = 3).
+  const Gradients plain = oracle_gradients(std::nullopt);
+  const Gradients k3 = oracle_gradients(freelb(3, 0.0, 0.0));
+  ASSERT_EQ(k3.g0.size(), plain.g0.size());
+  double err = 0, norm = 0;
+  for (std::size_t j = 0; j < plain.g0.size(); ++j) {
+    err = std::max(err, std::abs(double(k3.g0[j]) - plain.g0[j]));
+    norm = std::max(norm, std::abs(double(plain.g0[j])));
+  }
+  EXPECT_LT(err, 1e-6 * norm);
+  EXPECT_GT(norm, 0.0);
+}
+
+TEST(TextMlmOracleAdversarial, BadOptionsAreRefused) {
+  for (FreeLbOptions o : {freelb(0, 0.1, 0.1), freelb(2, -1, 0.1), freelb(2, 0.1, -1)}) {
+    EXPECT_THROW(check_freelb_options(o, "freelb"), InvalidArgument);
+  }
+  FreeLbOptions o = freelb(2, 0.1, 0.1);
+  o.beta = -1;
+  EXPECT_THROW(check_freelb_options(o, "freelb"), InvalidArgument);
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "dcopt/core/error.hpp"
+#include "dcopt/train/freelb.hpp"
 #include "dcopt/train/symmetric_kl.hpp"
 
 namespace dcopt::train {
@@ -51,6 +52,15 @@ torch::Tensor ascent_direction(const torch::Tensor& g, AscentDirection d) {
 double linf(const torch::Tensor& t) { return t.numel() ? t.abs().max().item<double>() : 0.0; }
 
 }  // namespace
+
+FreeLbOptions freelb_options(const PerturbationOptions& o) {
+  FreeLbOptions f;
+  f.steps = o.steps;
+  f.step_size = o.step_size;
+  f.init_magnitude = o.init_magnitude;
+  f.max_norm = o.max_norm;
+  return f;
+}
 
 PerturbationMode parse_perturbation_mode(const std::string& name) {
   if (name == "none") return PerturbationMode::none;
@@ -115,33 +125,13 @@ PerturbationResult EmbeddingPerturbation::run(TextNetwork& net, const TextInputs
   const torch::TensorOptions opts = embeds.options().requires_grad(false);
 
   if (o.mode == PerturbationMode::freelb) {
-    torch::Tensor delta = torch::zeros(embeds.sizes(), opts);
-    if (o.init_magnitude > 0) {
-      // U(-1, 1) * mask * mag / sqrt(len * E), len = the example's real tokens.
-      const torch::Tensor len = mask.sum({1, 2}, /*keepdim=*/true).clamp_min(1);
-      const torch::Tensor u = torch::rand(embeds.sizes(), gen, opts) * 2 - 1;
-      delta = u * mask * o.init_magnitude / (len * static_cast<double>(embeds.size(2))).sqrt();
-    }
-    double total = 0.0;
-    for (int t = 1; t <= o.steps; ++t) {
-      const bool last = t == o.steps;
-      torch::Tensor d = delta.detach().requires_grad_(!last);
-      torch::Tensor loss = task_loss(logits_of(net, b, embeds + d), b.labels) / o.steps;
-      loss.backward({}, /*retain_graph=*/!last);
-      total += loss.item<double>();
-      if (last) break;
-      const torch::Tensor g = d.grad();
-      const torch::Tensor gn = g.flatten(1).norm(2, 1).view({-1, 1, 1});
-      delta =
-          (d.detach() + o.step_size * g / torch::where(gn > 0, gn, torch::ones_like(gn))) * mask;
-      if (o.max_norm > 0) {
-        const torch::Tensor dn = delta.flatten(1).norm(2, 1).view({-1, 1, 1});
-        delta = delta * torch::where(dn > o.max_norm, o.max_norm / dn, torch::ones_like(dn));
-      }
-    }
+    const FreeLbResult r = freelb_ascent(
+        embeds, mask,
+        [&](const torch::Tensor& e) { return task_loss(logits_of(net, b, e), b.labels); },
+        freelb_options(o), gen);
     res.backward_done = true;
-    res.freelb_loss = total;
-    res.delta = delta.detach();
+    res.freelb_loss = r.loss;
+    res.delta = r.delta;
   } else {
     torch::Tensor delta;
     if (o.mode == PerturbationMode::gaussian) {

@@ -18,13 +18,14 @@
 //             below omega on small models (delta stays ~ delta_0); sign (or linf) gives the
 //             box-saturating step delta = omega * sign(G) of ALGORITHMS.md §6.2's remark.
 //   gaussian  delta ~ N(0, sigma^2), the same term (the paper's random-noise ablation, Table 4).
-//   freelb    FreeLB's K-step ascent (ALGORITHMS.md §6.3, l2 variant): delta_0 = U(-1, 1) *
-//             init_magnitude / sqrt(len * E) per example (len its real tokens; 0 if
-//             init_magnitude = 0); for t = 1..K: (task_loss(logits(E + delta)) / K).backward(),
-//             the weight gradients ACCUMULATE over the K steps; for t < K: delta += rho * G /
-//             ||G||_2 per example, rescaled to ||delta||_2 <= max_norm (0 = unbounded). The
-//             backward is done here: there is no term to add, and the caller's own clean backward
-//             must be skipped (the result says so).
+//   freelb    FreeLB's K-step ascent (freelb.hpp; ALGORITHMS.md §6.3, l2 variant) on the task
+//             loss: delta_0 = U(-1, 1) * init_magnitude / sqrt(len * E) per example (len its
+//             real tokens; 0 if init_magnitude = 0); for t = 1..K:
+//             (task_loss(logits(E + delta)) / K).backward(), the weight gradients ACCUMULATE
+//             over the K steps; for t < K: delta += rho * G / ||G||_2 per example, rescaled to
+//             ||delta||_2 <= max_norm (0 = unbounded). The backward is done here: there is no
+//             term to add, and the caller's own clean backward must be skipped (the result says
+//             so).
 //   none      nothing: no term, no time.
 // lambda = 0 with pga or gaussian also does nothing (no forward, no term), so that the step is the
 // clean step bit for bit. delta is 0 on padding positions (attention_mask 0) in every mode.
@@ -37,6 +38,7 @@
 #include <optional>
 #include <string>
 
+#include "dcopt/train/freelb.hpp"
 #include "dcopt/train/text_network.hpp"
 #include "dcopt/train/torch_pch.hpp"
 
@@ -65,6 +67,10 @@ struct PerturbationOptions {
   double init_magnitude = 0.0;  ///< freelb: adv_init_mag >= 0
   double max_norm = 0.0;        ///< freelb: per-example l2 bound >= 0, 0 = none
 };
+
+/// The freelb mode's options for freelb_ascent (beta = 0: the fine-tuning objective has no
+/// penalty on delta).
+FreeLbOptions freelb_options(const PerturbationOptions& o);
 
 /// "none", "pga", "freelb", "gaussian"; InvalidArgument for another name.
 PerturbationMode parse_perturbation_mode(const std::string& name);

@@ -20,6 +20,7 @@ TextMlmOptions mlm_options(const TextTrainConfig& cfg, int rank) {
   o.masking = cfg.data.masking;
   o.seed = cfg.base.seed;
   o.rank = static_cast<std::size_t>(rank);
+  o.adversarial = cfg.adversarial;
   return o;
 }
 

@@ -4,7 +4,9 @@
 // over the token file's vocabulary; worker w owns an iid shard of the "train" sentences
 // (plan_iid_shards); the loss is TextMlmOracle's (fresh masks from Rng(seed, masking, rank,
 // draw) at every minibatch); a row's test_loss and test_acc are the MLM loss and masked-token
-// accuracy on the held-out "eval" sentences with fixed masks (text_evaluation.hpp). Checkpoint
+// accuracy on the held-out "eval" sentences with fixed masks (text_evaluation.hpp). With
+// `adversarial = true` the loss is FreeLB's on the MLM loss (TextMlmOptions::adversarial) and the
+// rows' train_loss its saddle objective; the held-out metrics stay clean. Checkpoint
 // state: the loader, the oracle's draw count and tallies, the tokenizer fingerprint (a resume
 // with another tokenizer is refused). Artifacts: model.bin and tokenizer.model.
 #include "dcopt/data/batch_loader.hpp"
@@ -30,6 +32,12 @@ class PretrainTask final : public TrainTask {
   std::vector<std::size_t> shard_sizes() const override { return sizes_of(shards_); }
   std::size_t batch() const override { return loader_.batch(); }
   double compute_seconds() const override { return oracle_.compute_seconds(); }
+  /// Adversarial pre-training: the FreeLB passes after the first (0 otherwise).
+  TaskTimes times() const override {
+    TaskTimes t;
+    t.perturbation_s = oracle_.perturbation_seconds();
+    return t;
+  }
   LossTally take_loss() override { return oracle_.take_loss(); }
   const LossTally& loss() const override { return oracle_.loss(); }
   std::uint64_t sample_grads() const override { return oracle_.sample_grads(); }

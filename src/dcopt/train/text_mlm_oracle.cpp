@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "dcopt/core/error.hpp"
+#include "dcopt/core/rng.hpp"
 #include "dcopt/core/timer.hpp"
 
 namespace dcopt::train {
@@ -23,12 +24,16 @@ MlmBatch make_mlm_batch(const TokenizedDataset& corpus, std::span<const std::uin
 }
 
 MlmPredictions mlm_predictions(TextNetwork& net, const MlmBatch& b) {
+  return mlm_predictions_at(net, b, net.token_embeddings(batch_tensor(b.batch.input_ids, b.batch)));
+}
+
+MlmPredictions mlm_predictions_at(TextNetwork& net, const MlmBatch& b,
+                                  const torch::Tensor& token_embeds) {
   net.set_dropout_seed(b.dropout_seed);
-  const torch::Tensor ids = batch_tensor(b.batch.input_ids, b.batch);
   const torch::Tensor segments = batch_tensor(b.batch.segment_ids, b.batch);
   const torch::Tensor mask = batch_tensor(b.batch.attention_mask, b.batch);
   const torch::Tensor labels = batch_tensor(b.masking.labels, b.batch).reshape({-1});
-  const torch::Tensor hidden = net.encode(net.token_embeddings(ids), segments, mask);
+  const torch::Tensor hidden = net.encode(token_embeds, segments, mask);
   // Only the masked rows go through the decoder (V columns): M/(N S) of its cost.
   const torch::Tensor selected = (labels != kMlmIgnore).nonzero().reshape({-1});
   const torch::Tensor rows = hidden.reshape({-1, hidden.size(-1)}).index_select(0, selected);
@@ -72,14 +77,39 @@ std::span<const float> TextMlmOracle::at(std::span<const float> x,
   }
   Stopwatch watch;
   const MlmBatch b = make_mlm_batch(corpus_, rows, corpus_.vocab_size, options_, draws_);
-  ++draws_;
   flat_.zero_grads();
-  torch::Tensor loss = mlm_loss(net_, b);
-  loss.backward();
+  double loss_value = 0;
+  if (options_.adversarial) {
+    if (b.masking.selected == 0) throw InvalidArgument("mlm_loss: no masked position in the batch");
+    Rng rng(options_.seed, Purpose::perturbation, options_.rank, draws_);
+    torch::Generator gen = at::make_generator<at::CPUGeneratorImpl>(rng.next_u64());
+    const torch::Tensor embeds = net_.token_embeddings(batch_tensor(b.batch.input_ids, b.batch));
+    const torch::Tensor mask =
+        batch_tensor(b.batch.attention_mask, b.batch).to(embeds.scalar_type()).unsqueeze(-1);
+    int passes = 0;
+    double second_pass_s = -1;
+    const FreeLbResult r = freelb_ascent(
+        embeds, mask,
+        [&](const torch::Tensor& e) {
+          if (++passes == 2) second_pass_s = watch.seconds();
+          const MlmPredictions p = mlm_predictions_at(net_, b, e);
+          return torch::nn::functional::cross_entropy(p.logits, p.labels);
+        },
+        *options_.adversarial, gen);
+    loss_value = r.objective;
+    // The passes after the first (from the second's forward on): the first is what plain MLM
+    // costs.
+    if (second_pass_s >= 0) perturbation_s_ += watch.seconds() - second_pass_s;
+  } else {
+    torch::Tensor loss = mlm_loss(net_, b);
+    loss.backward();
+    loss_value = loss.item<double>();
+  }
+  ++draws_;
   compute_s_ += watch.seconds();
   sample_grads_ += rows.size();
   masked_tokens_ += b.masking.selected;
-  tally_.loss_sum += loss.item<double>();
+  tally_.loss_sum += loss_value;
   tally_.batches += 1;
   if (foreign) std::copy(saved_.begin(), saved_.end(), flat_.params().begin());
   return flat_.grads();

@@ -9,6 +9,13 @@
 //   hidden = net.encode(net.token_embeddings(batch.ids), segments, attention_mask)
 //   loss   = cross_entropy(net.mlm_logits(hidden[masked]), labels[masked])   (mean over masked)
 //
+// Adversarial pre-training (options.adversarial; the MASHA paper's §5.2, issue 10): the loss of
+// the word embeddings E above is maximized over a perturbation delta by FreeLB's K ascent steps
+// (freelb.hpp), the weight gradients accumulated over them; delta_0 from
+// Rng(seed, Purpose::perturbation, rank, draw). The tally records FreeLB's objective (the mean
+// over the K passes of loss(E + delta) - beta/2 ||delta||^2). With K = 1 and init_magnitude = 0
+// the gradient and the loss are those of plain MLM bit for bit.
+//
 // `draw` counts the minibatches this oracle has evaluated (gradient() and minibatch_gradient()
 // alike), so the masks and the dropout masks of a run depend only on (seed, rank, the sequence
 // of calls): not on the backend or on thread interleaving. After the masks, the same stream
@@ -23,6 +30,7 @@
 // call and the parameters restored afterwards. Ownership: the network, its flat buffers, the
 // corpus and the loader are the caller's and outlive the oracle; one thread calls it.
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -31,6 +39,7 @@
 #include "dcopt/data/text_batch.hpp"
 #include "dcopt/methods/estimators/gradient_oracle.hpp"
 #include "dcopt/train/flat_parameters.hpp"
+#include "dcopt/train/freelb.hpp"
 #include "dcopt/train/network_oracle.hpp"
 #include "dcopt/train/text_network.hpp"
 
@@ -41,6 +50,8 @@ struct TextMlmOptions {
   MlmOptions masking;
   std::uint64_t seed = 0;  ///< the run's seed: masking and dropout streams
   std::size_t rank = 0;    ///< this worker
+  /// FreeLB on the MLM loss; none: plain MLM.
+  std::optional<FreeLbOptions> adversarial;
 };
 
 /// A masked minibatch as the oracle builds it for draw `draw` (exposed so that tests and
@@ -67,6 +78,10 @@ struct MlmPredictions {
   torch::Tensor labels;
 };
 MlmPredictions mlm_predictions(TextNetwork& net, const MlmBatch& b);
+
+/// The same from given word embeddings (N, S, E), e.g. net.token_embeddings(ids) + delta.
+MlmPredictions mlm_predictions_at(TextNetwork& net, const MlmBatch& b,
+                                  const torch::Tensor& token_embeds);
 
 /// The mean MLM cross-entropy of `b` over its masked positions (a scalar tensor with a graph):
 /// cross_entropy(mlm_predictions(net, b)). InvalidArgument if no position is masked.
@@ -95,6 +110,9 @@ class TextMlmOracle final : public GradientOracle<float> {
   /// Masked positions predicted so far (the MLM loss's actual sample count).
   std::uint64_t masked_tokens() const { return masked_tokens_; }
   double compute_seconds() const { return compute_s_; }
+  /// The part of compute_seconds() spent in FreeLB's ascent passes after the first (0 without
+  /// adversarial training): what the adversarial training costs on top of plain MLM.
+  double perturbation_seconds() const { return perturbation_s_; }
   LossTally take_loss();
   const LossTally& loss() const { return tally_; }
   void set_loss(const LossTally& t) { tally_ = t; }
@@ -111,7 +129,7 @@ class TextMlmOracle final : public GradientOracle<float> {
   std::vector<float> saved_;
   std::vector<std::uint32_t> rows_;
   std::uint64_t draws_ = 0, sample_grads_ = 0, masked_tokens_ = 0;
-  double compute_s_ = 0;
+  double compute_s_ = 0, perturbation_s_ = 0;
   LossTally tally_;
 };
 

@@ -35,6 +35,46 @@ PerturbationOptions read_perturbation(const Settings& s, std::uint64_t& start_ep
   return o;
 }
 
+// Top-level `adversarial = true` with the [freelb] table (pretrain only). A [freelb] table
+// without adversarial = true is refused: its keys would silently do nothing.
+std::optional<FreeLbOptions> read_adversarial(const toml::table& root, const std::string& source) {
+  bool on = false;
+  if (const toml::node* a = root.get("adversarial")) {
+    const auto* b = a->as_boolean();
+    if (b == nullptr) {
+      throw InvalidArgument(config_where(source, *a) +
+                            ": adversarial: expected true or false (true: FreeLB adversarial "
+                            "pre-training with the [freelb] table's keys)");
+    }
+    on = b->get();
+  }
+  const toml::table* t = config_sub_table(root, "freelb", source, false);
+  if (!on) {
+    if (t) {
+      throw InvalidArgument(config_where(source, *t) +
+                            ": [freelb] without adversarial = true at the top level (set it to "
+                            "train adversarially, or remove the table)");
+    }
+    return std::nullopt;
+  }
+  std::string ctx = t ? config_where(source, *t) : source;
+  ctx += " [freelb]";
+  const Settings s = t ? config_settings(*t, ctx) : Settings(ctx);
+  FreeLbOptions o;
+  o.steps = static_cast<int>(s.integer("steps", 2, 1, 1000));
+  o.step_size = s.number("step_size", 0.1, 0.0);
+  o.init_magnitude = s.number("init_magnitude", 0.1, 0.0);
+  o.max_norm = s.number("max_norm", 0.0, 0.0);
+  o.beta = s.number("beta", 0.0, 0.0);
+  s.reject_unused();
+  try {
+    check_freelb_options(o, "freelb");
+  } catch (const InvalidArgument& e) {
+    throw InvalidArgument(ctx + ": " + e.what());
+  }
+  return o;
+}
+
 }  // namespace
 
 TextTrainConfig parse_text_train_config(const std::string& text, const std::string& source,
@@ -45,8 +85,14 @@ TextTrainConfig parse_text_train_config(const std::string& text, const std::stri
   TextTrainConfig cfg;
   cfg.command = command;
   std::set<std::string> tables = {"data", "tokenizer"};
-  if (command == TextCommand::finetune) tables.insert("perturbation");
-  cfg.base = parse_train_tables(root, source, tables, {"pretrained"});
+  std::set<std::string> top = {"pretrained"};
+  if (command == TextCommand::finetune) {
+    tables.insert("perturbation");
+  } else {
+    tables.insert("freelb");
+    top.insert("adversarial");
+  }
+  cfg.base = parse_train_tables(root, source, tables, top);
   cfg.data = read_text_data_config(root, source, command, data_root);
   if (command == TextCommand::finetune) {
     const toml::table* t = config_sub_table(root, "perturbation", source, false);
@@ -63,6 +109,7 @@ TextTrainConfig parse_text_train_config(const std::string& text, const std::stri
     }
   } else {
     cfg.perturbation.mode = PerturbationMode::none;
+    cfg.adversarial = read_adversarial(root, source);
   }
   return cfg;
 }

@@ -22,9 +22,21 @@
 //   init_magnitude = 0.0   # freelb: adv_init_mag
 //   max_norm = 0.0         # freelb: per-example l2 bound (0: none)
 //
+// For pretrain, adversarial pre-training (the MASHA paper's §5.2: FreeLB on the MLM loss,
+// freelb.hpp) is switched on at the top level and configured by its own table:
+//
+//   adversarial = true     # default false
+//   [freelb]               # only with adversarial = true
+//   steps = 2              # K ascent passes, the weight gradients accumulated over them
+//   step_size = 0.1        # adv_lr: each pass moves delta by step_size * G / ||G|| per example
+//   init_magnitude = 0.1   # adv_init_mag: delta_0 = U(-1, 1) * mag / sqrt(len * E)
+//   max_norm = 0.0         # the bound e of ||delta_n||_2 (0: none)
+//   beta = 0.0             # the objective's -beta/2 ||delta||^2
+//
 // In finetune the architecture comes from the pre-trained model: [model] may set only
 // hidden_dropout and attention_dropout (the fine-tuning dropout).
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -38,7 +50,8 @@ struct TextTrainConfig {
   TextCommand command = TextCommand::pretrain;
   TrainConfig base;  ///< base.data is unused
   TextDataConfig data;
-  PerturbationOptions perturbation;   ///< finetune; mode none for pretrain
+  PerturbationOptions perturbation;          ///< finetune; mode none for pretrain
+  std::optional<FreeLbOptions> adversarial;  ///< pretrain with adversarial = true
   std::uint64_t start_epoch = 3;      ///< t_s, 1-based as Algorithm 1 (0 and 1: from the start)
   std::vector<std::string> warnings;  ///< for stderr: e.g. a t_s that no epoch reaches
 

@@ -206,9 +206,13 @@ std::vector<std::string> TrainOutputs::finish(const TrainResult& result,
                         {"update", 1e3 * result.split.update_s / steps}};
   if (result.split.forward_s > 0 || result.split.backward_s > 0 ||
       result.split.perturbation_s > 0) {
-    // The task times its passes apart (the ScaLA paper's Figure 2): forward_backward is their sum.
-    j["step_split_ms"]["forward"] = 1e3 * result.split.forward_s / steps;
-    j["step_split_ms"]["backward"] = 1e3 * result.split.backward_s / steps;
+    // The task times its passes apart (the ScaLA paper's Figure 2): forward_backward is their
+    // sum when the task times all three; a task that times only its perturbation (pretrain's
+    // FreeLB) has that part alone.
+    if (result.split.forward_s > 0 || result.split.backward_s > 0) {
+      j["step_split_ms"]["forward"] = 1e3 * result.split.forward_s / steps;
+      j["step_split_ms"]["backward"] = 1e3 * result.split.backward_s / steps;
+    }
     j["step_split_ms"]["perturbation"] = 1e3 * result.split.perturbation_s / steps;
   }
   for (const TaskArtifact& a : result.artifacts) {
