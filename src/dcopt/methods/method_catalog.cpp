@@ -70,6 +70,9 @@ MethodInfo powersgd_entry() {
        {"min_compression_rate",
         "compress a matrix only if rows*cols > rate * r*(rows+cols), >= 0 (default 2); others "
         "and 1-D tensors go dense (a convex run's vector is one 1-D tensor)"},
+       {"min_numel",
+        "and only if rows*cols > min_numel, >= 0 (default 0; the MASHA paper compresses only "
+        "tensors above 2^16 entries)"},
        {"orthogonalization_epsilon", "added to the column norms in Gram-Schmidt, >= 0 (default 0)"},
        {"error_feedback", "keep e = v - estimate (default true)"},
        {"warm_start", "reuse Q from the previous round (default true; false: a fresh random Q)"}},
