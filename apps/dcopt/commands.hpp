@@ -21,7 +21,7 @@ void add_compressor_stats_command(CLI::App& app, Action& action);
 void add_run_command(CLI::App& app, Action& action);
 /// `dcopt optimizers [--keys]`
 void add_optimizers_command(CLI::App& app, Action& action);
-/// `dcopt train ...`: argv[1] is "train".
+/// `dcopt train ...` or `dcopt round-time ...`: argv[1] is "train" or "round-time".
 bool is_train_command(int argc, char** argv);
 /// Replaces this process with dcopt-train (next to this program) and the same arguments;
 /// returns an exit code only if that is impossible.

@@ -34,6 +34,10 @@ int main(int argc, char** argv) {
   app.add_subcommand("sharpness",
                      "Measure the loss sharpness of a fine-tuned run: dcopt sharpness RUN_DIR "
                      "--task NAME [--data DIR] [--split train|dev] [--limit N]");
+  app.add_subcommand("round-time",
+                     "Wall time of one communication round of a pretrain file's "
+                     "[communication] set-up, the exchange alone: dcopt round-time CONFIG "
+                     "(docs/TRAIN.md; runs dcopt-train)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

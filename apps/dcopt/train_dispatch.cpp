@@ -11,7 +11,12 @@
 
 namespace dcopt::cli {
 
-bool is_train_command(int argc, char** argv) { return argc > 1 && std::string(argv[1]) == "train"; }
+bool is_train_command(int argc, char** argv) {
+  if (argc < 2) return false;
+  const std::string command = argv[1];
+  // round-time reads a pretrain file's model and [communication] only: no tokenizing here.
+  return command == "train" || command == "round-time";
+}
 
 std::filesystem::path dcopt_train_program(const char* argv0) {
   std::error_code ec;
@@ -44,8 +49,8 @@ int exec_dcopt_train(const char* argv0, const std::vector<std::string>& args) {
   return 1;
 }
 
-// `dcopt train ...` is `dcopt-train train ...`: the program next to this one, linked with
-// LibTorch.
+// `dcopt train ...` is `dcopt-train train ...` (and `dcopt round-time ...` is `dcopt-train
+// round-time ...`): the program next to this one, linked with LibTorch.
 int exec_train(int argc, char** argv) {
   return exec_dcopt_train(argv[0], std::vector<std::string>(argv + 1, argv + argc));
 }

@@ -1,5 +1,5 @@
-// dcopt-train: `dcopt train | pretrain | finetune | sharpness` (the dcopt program runs this one
-// for them; for the text commands after tokenizing, text_dispatch.cpp).
+// dcopt-train: `dcopt train | pretrain | finetune | sharpness | round-time` (the dcopt program
+// runs this one for them; for the text commands after tokenizing, text_dispatch.cpp).
 // Exit codes: 0 success, 2 invalid usage or input (bad config, value, dataset or checkpoint),
 // 1 any other failure.
 #include <CLI/CLI.hpp>
@@ -7,18 +7,20 @@
 #include <exception>
 
 #include "dcopt/core/error.hpp"
+#include "round_time_command.hpp"
 #include "text_commands.hpp"
 #include "train_command.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{
       "dcopt-train: data-parallel network training with compressed communication (run as dcopt "
-      "train / pretrain / finetune / sharpness)"};
+      "train / pretrain / finetune / sharpness / round-time)"};
   app.set_version_flag("--version", std::string("dcopt ") + DCOPT_VERSION);
   app.require_subcommand(1, 1);
   dcopt::cli::TrainAction action;
   dcopt::cli::add_train_command(app, action);
   dcopt::cli::add_text_commands(app, action);
+  dcopt::cli::add_round_time_command(app, action);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -18,12 +18,13 @@
 #include "training_run.hpp"
 
 namespace dcopt::cli {
-namespace {
 
-std::filesystem::path data_root() {
+std::filesystem::path text_data_root() {
   if (const char* env = std::getenv("DCOPT_DATA_DIR")) return env;
   return DCOPT_DATA_DIR;
 }
+
+namespace {
 
 struct TokenOptions {
   std::string file;
@@ -59,7 +60,7 @@ void add_pretrain(CLI::App& app, TrainAction& action) {
   cmd->callback([&action, o, t] {
     action = [o, t] {
       const auto cfg = std::make_shared<train::TextTrainConfig>(train::load_text_train_config(
-          o->config, TextCommand::pretrain, o->overrides, data_root()));
+          o->config, TextCommand::pretrain, o->overrides, text_data_root()));
       auto tokens = std::make_shared<TokenBundle>();
       return run_training(cfg->base, *o, [cfg, tokens, t]() -> RankTaskFactory {
         *tokens = read_tokens(*t);
@@ -83,7 +84,7 @@ void add_finetune(CLI::App& app, TrainAction& action) {
   cmd->callback([&action, o, t] {
     action = [o, t] {
       const auto cfg = std::make_shared<train::TextTrainConfig>(train::load_text_train_config(
-          o->config, TextCommand::finetune, o->overrides, data_root()));
+          o->config, TextCommand::finetune, o->overrides, text_data_root()));
       for (const std::string& w : cfg->warnings) {
         std::fprintf(stderr, "dcopt: warning: %s\n", w.c_str());
       }

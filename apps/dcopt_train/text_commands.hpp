@@ -1,5 +1,6 @@
 #pragma once
 #include <CLI/CLI.hpp>
+#include <filesystem>
 
 #include "train_command.hpp"
 
@@ -11,5 +12,9 @@ namespace dcopt::cli {
 /// eigenvalue of a fine-tuned model's loss on a fixed batch.
 /// The token file is written by the `dcopt` program (text_dispatch.cpp), which runs these.
 void add_text_commands(CLI::App& app, TrainAction& action);
+
+/// Where relative data paths of pretrain/finetune files resolve: $DCOPT_DATA_DIR, else the
+/// compiled default (the shared data directory), as in the dcopt program that tokenizes.
+std::filesystem::path text_data_root();
 
 }  // namespace dcopt::cli
