@@ -187,7 +187,9 @@ def setup_names(out):
     known = [s for s, _ in SETUPS]
     extra = set()
     for p in glob.glob(os.path.join(out, "pretrain-*")):
-        extra.add(os.path.basename(p)[len("pretrain-"):])
+        if os.path.isdir(p):  # run directories only, not logs or checkpoints beside them
+            if not p.endswith(".checkpoint"):
+                extra.add(os.path.basename(p)[len("pretrain-"):])
     for p in glob.glob(os.path.join(out, "round-*-*.json")):
         name = os.path.basename(p)[len("round-"):-len(".json")]
         extra.add(name.rsplit("-", 1)[0])
