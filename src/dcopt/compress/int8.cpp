@@ -224,7 +224,7 @@ class Int8 final : public CodecOf<Int8> {
     std::vector<std::uint64_t> code_words;
   };
 
-  // The block's absmax rounded up to fp32 (validated: finite, and 0 or a normal fp32).
+  // The block's absmax rounded up to fp32: 0 or a normal fp32 (validated: finite, <= FLT_MAX).
   template <class T>
   float block_scale(std::span<const T> x, std::size_t lo, std::size_t n, std::size_t b) const {
     // Magnitudes compared as integers: for non-negative doubles the bit patterns order like the
@@ -258,11 +258,16 @@ class Int8 final : public CodecOf<Int8> {
       if (max_bits >= std::bit_cast<std::uint64_t>(HUGE_VAL)) require_finite_input(x, "int8");
       m = std::bit_cast<double>(max_bits);
     }
-    if (m != 0.0 && (m < static_cast<double>(FLT_MIN) || m > static_cast<double>(FLT_MAX))) {
+    // A block entirely below fp32's smallest normal is sent as 0 (scale 0, codes 0): a
+    // subnormal scale would lose the relative precision the constants rely on, and such blocks
+    // are real (a vanishing attention gradient in the MASHA experiment's ALBERT had absmax
+    // 5e-41). The absolute error is below B' 2^-252.
+    if (m < static_cast<double>(FLT_MIN)) return 0.0f;
+    if (m > static_cast<double>(FLT_MAX)) {
       std::ostringstream msg;
       msg << "codec '" << spec() << "': block " << b << " (entries " << lo << ".." << lo + n - 1
           << ") has absmax " << m
-          << " outside fp32's normal range [2^-126, 3.4e38] that the fp32 scale needs";
+          << " beyond fp32's largest value 3.4e38 that the fp32 scale needs";
       throw InvalidArgument(msg.str());
     }
     float mf = static_cast<float>(m);
@@ -282,7 +287,8 @@ CodecInfo int8_codec_info() {
   info.summary = "blockwise 8-bit linear quantization with an fp32 absmax scale per block";
   info.theory =
       "B' = min(block, d); nearest: deterministic, biased, 1 - 1/delta = min((B'-1)/64516, "
-      "1 - 1/B'); stochastic: unbiased, omega = (B'-1)/64516; density d";
+      "1 - 1/B'); stochastic: unbiased, omega = (B'-1)/64516; blocks whose absmax is below "
+      "2^-126 are sent as 0 (absolute error <= B' 2^-252, outside these constants); density d";
   info.wire_bits = "8 d + 32 ceil(d / block)";
   info.params = {
       {"block", "4096", "entries per block sharing one scale; integer in [1, 2^30]"},

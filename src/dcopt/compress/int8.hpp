@@ -13,9 +13,11 @@
 //  * rounding=stochastic: unbiased; per entry variance <= (m/127)^2 / 4, the maximum again exact,
 //    so omega = (B'-1)/64516.
 // Both constants carry a small margin (factor 1 + 2^-20, plus 2^-24) for the fp32 rounding of m.
-// Blocks whose non-zero absmax lies outside fp32's normal range [2^-126, FLT_MAX] are rejected by
-// encode (InvalidArgument naming block and value): a subnormal fp32 scale would lose the relative
-// precision the constants rely on. Non-finite input is rejected.
+// A block whose absmax is below fp32's smallest normal 2^-126 is sent as zeros (scale 0): a
+// subnormal fp32 scale would lose the relative precision the constants rely on, so such a block
+// has an absolute error <= B' 2^-252 (and a bias, for stochastic rounding) outside the constants
+// above. A block whose absmax exceeds FLT_MAX (fp64 input) is rejected by encode
+// (InvalidArgument naming block and value), and so is non-finite input.
 //
 // Wire (bits): header, ceil(d/B) fp32 scales (32 bits each), then d int8 codes (8 bits each):
 // 32 ceil(d/B) + 8 d.
