@@ -245,10 +245,7 @@ void report(const RoundTimeOptions& o, const train::TextTrainConfig& cfg, const 
       t.collectives.size());
   if (!o.out.empty()) {
     const std::string text = j.dump(2) + "\n";
-    write_file_atomically(o.out,
-                          std::span<const std::uint8_t>(
-                              reinterpret_cast<const std::uint8_t*>(text.data()), text.size()),
-                          "the round-time result");
+    write_file_atomically(o.out, text, "the round-time result");
     std::printf("wrote %s\n", o.out.c_str());
   }
 }

@@ -172,10 +172,7 @@ int run_sharpness(const SharpnessOptions& s, const TokenOptions& t) {
     j["history"] = r.history;
     j["seconds"] = r.seconds;
     const std::string text = j.dump(2) + "\n";
-    write_file_atomically(s.out,
-                          std::span<const std::uint8_t>(
-                              reinterpret_cast<const std::uint8_t*>(text.data()), text.size()),
-                          "the sharpness result");
+    write_file_atomically(s.out, text, "the sharpness result");
     std::printf("wrote %s\n", s.out.c_str());
   }
   return 0;

@@ -84,4 +84,12 @@ void write_file_atomically(const fs::path& target, std::span<const std::uint8_t>
   }
 }
 
+void write_file_atomically(const std::filesystem::path& target, std::string_view text,
+                           std::string_view what) {
+  write_file_atomically(target,
+                        std::span<const std::uint8_t>(
+                            reinterpret_cast<const std::uint8_t*>(text.data()), text.size()),
+                        what);
+}
+
 }  // namespace dcopt

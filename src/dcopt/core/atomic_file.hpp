@@ -16,5 +16,8 @@ namespace dcopt {
 /// failure; no temporary file is left behind.
 void write_file_atomically(const std::filesystem::path& target, std::span<const std::uint8_t> bytes,
                            std::string_view what);
+/// The same for text (a JSON result, a report): its bytes as they are.
+void write_file_atomically(const std::filesystem::path& target, std::string_view text,
+                           std::string_view what);
 
 }  // namespace dcopt
