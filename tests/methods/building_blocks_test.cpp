@@ -2,6 +2,7 @@
 // options, on the thread backend.
 #include <gtest/gtest.h>
 
+#include <bit>
 #include <cmath>
 #include <cstring>
 #include <mutex>
@@ -122,6 +123,64 @@ TEST(SampleClientWeights, SameEverywhereAndUnbiased) {
   // E[weight_w] = 1/n; Var(c/r) = (1/n)(1-1/n)/r with c ~ Bin(r, 1/n); 5 sd of the mean.
   const double sd = std::sqrt((1.0 / n) * (1 - 1.0 / n) / r / rounds);
   for (int w = 0; w < n; ++w) EXPECT_NEAR(seen[0][w] / rounds, 1.0 / n, 5 * sd);
+}
+
+TEST(ClientSample, WithoutReplacementIsUniformOverTheWorkers) {
+  // Floyd's r draws: every worker is drawn with probability r/n, never twice.
+  const int n = 7, r = 3, rounds = 20000;
+  std::vector<int> count(n, 0);
+  run_threads(n, [&](Communicator& comm) {
+    WorkerContext ctx{comm, 4};
+    ClientSample s;
+    for (int k = 1; k <= rounds && comm.rank() == 0; ++k) {
+      s.draw(ctx, r, ClientSampling::without_replacement, static_cast<std::uint64_t>(k));
+      ASSERT_EQ(s.entries().size(), static_cast<std::size_t>(r));
+      for (std::size_t i = 0; i < s.entries().size(); ++i) {
+        if (i > 0) {
+          ASSERT_LT(s.entries()[i - 1].rank, s.entries()[i].rank);
+        }
+        ASSERT_EQ(s.entries()[i].weight, 1.0 / r);
+        ++count[static_cast<std::size_t>(s.entries()[i].rank)];
+      }
+    }
+  });
+  // Inclusion ~ Bin(rounds, r/n); 5 sd.
+  const double p = static_cast<double>(r) / n, sd = std::sqrt(rounds * p * (1 - p));
+  for (int w = 0; w < n; ++w) EXPECT_NEAR(count[static_cast<std::size_t>(w)], rounds * p, 5 * sd);
+}
+
+TEST(ClientSample, SparseDrawIsTheDenseWeightsAndGivesTheSameAverage) {
+  // The sparse sample is what the dense weights say, and an exchange given the sample averages
+  // to the same bits as one given the dense weights (the combine walks the drawn workers).
+  const int n = 9;
+  CompressorPtr randk = make_compressor("randk:k=3");
+  run_threads(n, [&](Communicator& comm) {
+    WorkerContext ctx{comm, 21};
+    StreamPlan plan;
+    // Two exchanges on one stream: the same codec draws, so their averages must be equal bits.
+    Exchange<double> sparse(plan.exchange("partial"));
+    Exchange<double> dense(sparse.stream());
+    ClientSample s;
+    vec::Vec w(n), x = vector_of(comm.rank()), a(10), b(10);
+    for (std::uint64_t k = 1; k <= 50; ++k) {
+      for (ClientSampling how :
+           {ClientSampling::with_replacement, ClientSampling::without_replacement}) {
+        s.draw(ctx, 4, how, k);
+        sample_client_weights(ctx, 4, how, k, w);
+        for (int r = 0; r < n; ++r) ASSERT_EQ(s.weight(r), w[static_cast<std::size_t>(r)]);
+        ExchangeOptions os, od;
+        os.clients = &s;
+        od.weights = w;
+        const std::uint64_t bs = sparse.average(ctx, *randk, x, a, k, os);
+        const std::uint64_t bd = dense.average(ctx, *randk, x, b, k, od);
+        ASSERT_EQ(bs, bd);
+        ASSERT_EQ(bs == 0, s.weight(comm.rank()) == 0.0);
+        for (std::size_t j = 0; j < 10; ++j) {
+          ASSERT_EQ(std::bit_cast<std::uint64_t>(a[j]), std::bit_cast<std::uint64_t>(b[j]));
+        }
+      }
+    }
+  });
 }
 
 TEST(SampleMinibatch, WithAndWithoutReplacementFromTheReservedStream) {

@@ -33,7 +33,8 @@ void collect(WorkerContext& ctx, std::span<const std::uint8_t> sent, std::vector
 // Is this average realized as a sum of dense contributions (allreduce under allgather)?
 template <class T>
 bool linear(const Compressor& codec, const BasicExchangeOptions<T>& opt) {
-  return opt.allreduce_linear && opt.weights.empty() && codec.id() == CodecId::identity;
+  return opt.allreduce_linear && opt.weights.empty() && opt.clients == nullptr &&
+         codec.id() == CodecId::identity;
 }
 
 // The one implementation behind Exchange::average and the free form.
@@ -46,8 +47,12 @@ std::uint64_t average_into(WorkerContext& ctx, const Compressor& codec, std::spa
   if (!opt.weights.empty() && opt.weights.size() != static_cast<std::size_t>(n)) {
     throw std::invalid_argument("Exchange::average: weights must have one entry per worker");
   }
+  if (!opt.weights.empty() && opt.clients != nullptr) {
+    throw std::invalid_argument("Exchange::average: weights or clients, not both");
+  }
   const double uniform = 1.0 / n;
   auto weight = [&](int w) {
+    if (opt.clients != nullptr) return opt.clients->weight(w);
     return opt.weights.empty() ? uniform : opt.weights[static_cast<std::size_t>(w)];
   };
   const bool me = weight(ctx.rank()) != 0.0;
@@ -62,9 +67,18 @@ std::uint64_t average_into(WorkerContext& ctx, const Compressor& codec, std::spa
   // allgather it is computed once for all the ranks of a process (allgather_combine).
   auto decode_all = [&](const MessageSet& messages, std::span<T> out) {
     vec::fill(out, T{0});
+    // With a client sample, the drawn workers are walked in step with the ranks (O(n + r)).
+    std::span<const ClientSample::Entry> drawn;
+    if (opt.clients != nullptr) drawn = opt.clients->entries();
+    std::size_t next = 0;
     for (int w = 0; w < n; ++w) {
       const std::span<const std::uint8_t> bytes = messages[w];
-      const double wt = weight(w);
+      double wt = 0.0;
+      if (opt.clients == nullptr) {
+        wt = weight(w);
+      } else if (next < drawn.size() && drawn[next].rank == w) {
+        wt = drawn[next++].weight;
+      }
       // Every codec message carries a header, so "sent nothing" and "sent an empty vector"
       // differ: a mismatch means the workers disagree on who participates.
       if (bytes.empty() != (wt == 0.0)) {
@@ -255,32 +269,6 @@ template class Exchange<float>;
 bool shared_coin(const WorkerContext& ctx, double p, std::uint64_t round) {
   Rng rng(ctx.seed, Purpose::coin, 0, round);
   return rng.bernoulli(p);
-}
-
-void sample_client_weights(const WorkerContext& ctx, std::size_t r, ClientSampling sampling,
-                           std::uint64_t round, std::span<double> weights) {
-  const auto n = static_cast<std::size_t>(ctx.size());
-  if (weights.size() != n) {
-    throw std::invalid_argument("sample_client_weights: weights must have one entry per worker");
-  }
-  if (r < 1 || (sampling == ClientSampling::without_replacement && r > n)) {
-    throw std::invalid_argument("sample_client_weights: need 1 <= r (<= n without replacement)");
-  }
-  Rng rng(ctx.seed, Purpose::clients, 0, round);
-  vec::fill(weights, 0.0);
-  const double share = 1.0 / static_cast<double>(r);
-  if (sampling == ClientSampling::with_replacement) {
-    for (std::size_t draw = 0; draw < r; ++draw) weights[rng.below(n)] += share;
-  } else {
-    // Selection sampling in place (Knuth's algorithm S), so that no index list is allocated.
-    std::size_t needed = r;
-    for (std::size_t i = 0; i < n && needed > 0; ++i) {
-      if (rng.below(n - i) < needed) {
-        weights[i] = share;
-        --needed;
-      }
-    }
-  }
 }
 
 void sample_minibatch(const WorkerContext& ctx, MinibatchStream stream, std::size_t m,

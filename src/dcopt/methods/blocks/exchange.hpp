@@ -12,6 +12,7 @@
 
 #include "dcopt/compress/compressor.hpp"
 #include "dcopt/core/rng.hpp"
+#include "dcopt/methods/blocks/client_sample.hpp"
 #include "dcopt/methods/blocks/stream_plan.hpp"
 #include "dcopt/methods/worker_context.hpp"
 
@@ -40,8 +41,11 @@ struct BasicExchangeOptions {
   std::span<T> my_decoded = {};
   /// Weight of each worker's decoded message in `avg`, indexed by rank (size n). A worker with
   /// weight 0 sends nothing (0 bits). Empty: everyone sends with weight 1/n.
-  /// sample_client_weights() fills it for partial participation.
+  /// sample_client_weights() fills it from a ClientSample.
   std::span<const double> weights = {};
+  /// Partial participation (instead of `weights`): only the drawn workers send, each with its
+  /// weight. The same average as the dense weights of the same draw, at O(r) per worker.
+  const ClientSample* clients = nullptr;
   CodecStreams streams = CodecStreams::independent;
   /// Every decoded message is multiplied by `scale`: scale = 1/(omega+1) turns an unbiased
   /// Q in U(omega) into a contractive codec with delta = omega + 1 (ALGORITHMS.md §1.1).
@@ -117,20 +121,6 @@ void share_from_server(const WorkerContext& ctx, std::span<T> values, Bytes& buf
 
 /// "Flip the shared coin for this round": Bernoulli(p), same on every worker, 0 bits.
 bool shared_coin(const WorkerContext& ctx, double p, std::uint64_t round);
-
-enum class ClientSampling {
-  /// r i.i.d. uniform draws from {0..n-1} (the MARINA paper's PP rule): a worker drawn c times
-  /// has weight c/r, so E[weights] = 1/n and the weighted average is unbiased.
-  with_replacement,
-  /// r distinct workers, weight 1/r each.
-  without_replacement,
-};
-
-/// "Sample r clients" as exchange weights: weights[w] (size n) = the weight of worker w's
-/// message in this round's average, 0 if not sampled. Same on every worker (shared stream
-/// (seed, clients, 0, round)), 0 bits. Requires 1 <= r; r <= n without replacement.
-void sample_client_weights(const WorkerContext& ctx, std::size_t r, ClientSampling sampling,
-                           std::uint64_t round, std::span<double> weights);
 
 /// A worker's minibatch: b indices out of [0, m) into `out` (its capacity is reused: no
 /// allocation per round once warm), private to the worker, from `stream`'s draws for `round`.

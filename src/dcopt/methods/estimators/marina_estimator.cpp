@@ -22,7 +22,6 @@ MarinaEstimator<T>::MarinaEstimator(MarinaSpec spec, const EstimatorSetup& e, St
   }
   if (spec_.differences == MarinaSpec::Differences::full) grad_prev_.resize(e.dim);
   if (keeps_previous_point()) x_prev_.resize(e.dim);
-  if (spec_.clients > 0) weights_.resize(static_cast<std::size_t>(e.workers));
   batch_.reserve(std::max(spec_.batch, spec_.batch_diff));
 }
 
@@ -96,9 +95,9 @@ StepCost MarinaEstimator<T>::update(WorkerContext& ctx, GradientOracle<T>& f, st
     opt.streams = spec_.streams;
     bool drawn = true;
     if (spec_.clients > 0) {
-      sample_client_weights(ctx, spec_.clients, spec_.sampling, round, weights_);
-      opt.weights = weights_;
-      drawn = weights_[static_cast<std::size_t>(ctx.rank())] != 0.0;
+      clients_.draw(ctx, spec_.clients, spec_.sampling, round);
+      opt.clients = &clients_;
+      drawn = clients_.weight(ctx.rank()) != 0.0;
     }
     if (drawn) difference(ctx, f, x, round, cost);
     cost.bits_up = exchange_.average(ctx, *spec_.codec, diff_, avg_, round, opt);

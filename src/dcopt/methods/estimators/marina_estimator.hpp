@@ -74,7 +74,7 @@ class MarinaEstimator final : public GradientEstimator<T> {
   MinibatchStream diff_batches_, dense_batches_;
   std::vector<T> g_server_, g_, grad_prev_, x_prev_, diff_, avg_;
   bool have_prev_ = false;
-  std::vector<double> weights_;
+  ClientSample clients_;
   std::vector<std::uint32_t> batch_;
 };
 

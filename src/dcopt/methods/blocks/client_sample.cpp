@@ -1,0 +1,63 @@
+#include "dcopt/methods/blocks/client_sample.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "dcopt/core/rng.hpp"
+#include "dcopt/core/vec.hpp"
+
+namespace dcopt {
+
+void ClientSample::draw(const WorkerContext& ctx, std::size_t r, ClientSampling sampling,
+                        std::uint64_t round) {
+  const auto n = static_cast<std::size_t>(ctx.size());
+  if (r < 1 || (sampling == ClientSampling::without_replacement && r > n)) {
+    throw std::invalid_argument("ClientSample: need 1 <= r (<= n without replacement)");
+  }
+  Rng rng(ctx.seed, Purpose::clients, 0, round);
+  draws_.clear();
+  if (sampling == ClientSampling::with_replacement) {
+    for (std::size_t i = 0; i < r; ++i) draws_.push_back(rng.below(n));
+  } else {
+    // Floyd: for j = n-r .. n-1 draw t in [0, j]; take t unless already taken, else j. Every
+    // r-subset is equally likely; draws_ stays unsorted while it is built (r is small).
+    for (std::size_t j = n - r; j < n; ++j) {
+      const std::uint64_t t = rng.below(j + 1);
+      const bool taken = std::find(draws_.begin(), draws_.end(), t) != draws_.end();
+      draws_.push_back(taken ? j : t);
+    }
+  }
+  std::sort(draws_.begin(), draws_.end());
+  entries_.clear();
+  const double share = 1.0 / static_cast<double>(r);
+  for (std::uint64_t w : draws_) {
+    if (!entries_.empty() && entries_.back().rank == static_cast<int>(w)) {
+      entries_.back().weight += share;  // drawn again: c/r, added in draw count as before
+    } else {
+      entries_.push_back({static_cast<int>(w), share});
+    }
+  }
+}
+
+double ClientSample::weight(int rank) const {
+  auto it = std::lower_bound(entries_.begin(), entries_.end(), rank,
+                             [](const Entry& e, int r) { return e.rank < r; });
+  return it != entries_.end() && it->rank == rank ? it->weight : 0.0;
+}
+
+void ClientSample::to_dense(std::span<double> weights) const {
+  vec::fill(weights, 0.0);
+  for (const Entry& e : entries_) weights[static_cast<std::size_t>(e.rank)] = e.weight;
+}
+
+void sample_client_weights(const WorkerContext& ctx, std::size_t r, ClientSampling sampling,
+                           std::uint64_t round, std::span<double> weights) {
+  if (weights.size() != static_cast<std::size_t>(ctx.size())) {
+    throw std::invalid_argument("sample_client_weights: weights must have one entry per worker");
+  }
+  ClientSample s;
+  s.draw(ctx, r, sampling, round);
+  s.to_dense(weights);
+}
+
+}  // namespace dcopt
