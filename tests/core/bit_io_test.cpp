@@ -69,6 +69,74 @@ TEST(BitIo, RandomRoundTrip) {
   for (auto [v, nb] : fields) ASSERT_EQ(r.read(nb, "f"), v);
 }
 
+// The bytes a stream of fields must become, one bit at a time (LSB-first in little-endian
+// bytes): the model the word-at-a-time writer and reader are checked against.
+std::vector<std::uint8_t> bit_by_bit(
+    const std::vector<std::pair<std::uint64_t, unsigned>>& fields) {
+  std::vector<std::uint8_t> out;
+  std::size_t pos = 0;
+  for (auto [v, nb] : fields) {
+    for (unsigned b = 0; b < nb; ++b, ++pos) {
+      if (pos % 8 == 0) out.push_back(0);
+      if ((v >> b) & 1) out.back() |= static_cast<std::uint8_t>(1u << (pos % 8));
+    }
+  }
+  return out;
+}
+
+TEST(BitIo, WriterAndReaderMatchTheBitByBitModelWithBlocksInBetween) {
+  // Random widths, with byte-aligned blocks (write_words, append_bytes) in between, so that the
+  // writer's word-sized accumulator is stored at every fill level; then reads at every offset
+  // of the buffer's last bytes, where the reader cannot load a whole word.
+  Rng rng(9, Purpose::test);
+  std::vector<std::pair<std::uint64_t, unsigned>> fields;
+  BitWriter w;
+  for (int i = 0; i < 4000; ++i) {
+    const unsigned nb = static_cast<unsigned>(rng.below(65));
+    std::uint64_t v = nb == 0 ? 0 : rng.next_u64();
+    if (nb > 0 && nb < 64) v &= (std::uint64_t{1} << nb) - 1;
+    w.write(v, nb);
+    fields.emplace_back(v, nb);
+    if (i % 97 == 0) {
+      w.align_byte();
+      std::size_t model_bits = 0;
+      for (auto [fv, fb] : fields) model_bits += fb;
+      fields.emplace_back(0, static_cast<unsigned>((8 - model_bits % 8) % 8));
+      const std::uint64_t words[2] = {rng.next_u64(), rng.next_u64()};
+      w.write_words(words, 77);
+      fields.emplace_back(words[0], 64);
+      fields.emplace_back(words[1] & ((1u << 13) - 1), 13);
+      w.align_byte();
+      fields.emplace_back(0, 3);  // 77 = 9 bytes + 5 bits: 3 bits of padding
+      const std::span<std::uint8_t> raw = w.append_bytes(3);
+      for (std::size_t j = 0; j < raw.size(); ++j) {
+        raw[j] = static_cast<std::uint8_t>(rng.below(256));
+        fields.emplace_back(raw[j], 8);
+      }
+    }
+  }
+  const std::size_t bits = w.bits();
+  const std::vector<std::uint8_t> bytes = w.take();
+  ASSERT_EQ(bytes, bit_by_bit(fields));
+  BitReader r(bytes, bits);
+  for (auto [v, nb] : fields) ASSERT_EQ(r.read(nb, "field"), v);
+  EXPECT_EQ(r.remaining(), 0u);
+  // Near the end: every start and width that fits.
+  for (std::size_t start = bytes.size() * 8 - 80; start < bytes.size() * 8; ++start) {
+    for (unsigned nb = 1; nb <= 64 && start + nb <= bytes.size() * 8; ++nb) {
+      BitReader t(bytes);
+      t.read(static_cast<unsigned>(start % 64), "skip");
+      for (std::size_t s = start % 64; s < start; s += 64) t.read(64, "skip");
+      std::uint64_t want = 0;
+      for (unsigned b = 0; b < nb; ++b) {
+        const std::size_t p = start + b;
+        want |= static_cast<std::uint64_t>((bytes[p / 8] >> (p % 8)) & 1) << b;
+      }
+      ASSERT_EQ(t.read(nb, "tail"), want) << "start " << start << " width " << nb;
+    }
+  }
+}
+
 TEST(BitIo, TruncatedReadsThrowNamingTheField) {
   std::vector<std::uint8_t> bytes{0xFF};
   BitReader r(bytes);

@@ -22,19 +22,21 @@ void BitWriter::write(std::uint64_t value, unsigned nbits) {
   if (nbits == 0) return;
   if (nbits < 64) value &= (std::uint64_t{1} << nbits) - 1;
   bit_count_ += nbits;
-  // acc_bits_ < 8 here; split so that the accumulator never overflows.
-  if (acc_bits_ + nbits <= 64) {
-    acc_ |= value << acc_bits_;
-    acc_bits_ += nbits;
-  } else {
-    unsigned first = 64 - acc_bits_;
-    acc_ |= value << acc_bits_;
-    acc_bits_ = 64;
-    flush_acc();
-    acc_ |= (value >> first) << acc_bits_;
-    acc_bits_ += nbits - first;
+  // acc_bits_ < 64 here. The accumulator is stored a whole word at a time when it fills up
+  // (one 8-byte append instead of eight), and the bits of `value` that did not fit start it
+  // again; flush_acc() stores what is left in whole bytes where byte alignment matters.
+  acc_ |= value << acc_bits_;
+  const unsigned total = acc_bits_ + nbits;
+  if (total < 64) {
+    acc_bits_ = total;
+    return;
   }
-  flush_acc();
+  std::uint8_t word[8];
+  for (unsigned i = 0; i < 8; ++i) word[i] = static_cast<std::uint8_t>(acc_ >> (8 * i));
+  bytes_.insert(bytes_.end(), word, word + 8);
+  const unsigned spill = total - 64;  // bits of value left over, < nbits
+  acc_ = spill == 0 ? 0 : value >> (nbits - spill);
+  acc_bits_ = spill;
 }
 
 void BitWriter::write_varint(std::uint64_t value) {
@@ -80,6 +82,7 @@ void BitWriter::write_words(std::span<const std::uint64_t> words, std::size_t nb
     throw std::invalid_argument("BitWriter::write_words: nbits too large");
   std::size_t full_words = nbits / 64;
   unsigned tail = static_cast<unsigned>(nbits % 64);
+  flush_acc();
   if constexpr (std::endian::native == std::endian::little) {
     if (acc_bits_ == 0) {
       // Byte-aligned: the words' memory image is exactly the byte stream.
@@ -102,6 +105,7 @@ void BitWriter::write_words(std::span<const std::uint64_t> words, std::size_t nb
 }
 
 std::span<std::uint8_t> BitWriter::append_bytes(std::size_t nbytes) {
+  flush_acc();
   if (acc_bits_ != 0) throw std::logic_error("BitWriter::append_bytes: not at a byte boundary");
   std::size_t old = bytes_.size();
   bytes_.resize(old + nbytes);
@@ -115,6 +119,7 @@ void BitWriter::align_byte() {
 }
 
 std::vector<std::uint8_t> BitWriter::take() {
+  flush_acc();
   if (acc_bits_ > 0) {
     bytes_.push_back(static_cast<std::uint8_t>(acc_));
     acc_ = 0;
@@ -142,14 +147,24 @@ std::uint64_t BitReader::read(unsigned nbits, std::string_view what) {
   if (nbits == 0) return 0;
   if (nbits > 64) throw std::invalid_argument("BitReader::read: nbits > 64");
   if (nbits > limit_ - pos_) fail_truncated(nbits, what);
+  const std::size_t byte = pos_ >> 3;
+  const unsigned off = static_cast<unsigned>(pos_ & 7);
+  if (nbits + off <= 64 && byte + 8 <= bytes_.size()) {
+    // One 8-byte load covers the field (the bytes after it are in the buffer, read but unused).
+    std::uint64_t word = 0;
+    for (unsigned i = 0; i < 8; ++i) word |= std::uint64_t{bytes_[byte + i]} << (8 * i);
+    word >>= off;
+    pos_ += nbits;
+    return nbits == 64 ? word : word & ((std::uint64_t{1} << nbits) - 1);
+  }
   std::uint64_t out = 0;
   unsigned got = 0;
   while (got < nbits) {
-    std::size_t byte = pos_ >> 3;
-    unsigned off = static_cast<unsigned>(pos_ & 7);
-    unsigned take = 8 - off;
+    std::size_t b = pos_ >> 3;
+    unsigned o = static_cast<unsigned>(pos_ & 7);
+    unsigned take = 8 - o;
     if (take > nbits - got) take = nbits - got;
-    std::uint64_t chunk = (bytes_[byte] >> off) & ((1u << take) - 1);
+    std::uint64_t chunk = (bytes_[b] >> o) & ((1u << take) - 1);
     out |= chunk << got;
     got += take;
     pos_ += take;

@@ -52,6 +52,7 @@ class BitWriter {
   std::vector<std::uint8_t> take();
 
  private:
+  /// Stores the whole bytes of the accumulator (acc_bits_ < 8 afterwards).
   void flush_acc();
   std::vector<std::uint8_t> bytes_;
   std::uint64_t acc_ = 0;  // pending bits, LSB first
