@@ -289,7 +289,10 @@ void Rng::sample_without_replacement(std::size_t k, std::size_t n,
     // unless its rejection test fails (probability below m / 2^64), so 2b words serve b draws;
     // a draw that would be rejected is left to below() itself, which then reads exactly the
     // words the draw-by-draw loop would. Same stream, same output, fewer calls.
-    out.reserve(k);
+    // The selection itself is branch-free (index i is always stored at the next free place and
+    // kept by advancing the count), since about k/n of the tests succeed, unpredictably.
+    out.resize(k);
+    std::uint32_t* const picked = out.data();
     constexpr std::size_t kBlock = 128;  // draws per block
     std::uint32_t words[2 * kBlock];
     std::size_t needed = k;
@@ -305,19 +308,17 @@ void Rng::sample_without_replacement(std::size_t k, std::size_t n,
             (static_cast<std::uint64_t>(words[2 * used + 1]) << 32) | words[2 * used];
         const unsigned __int128 prod = static_cast<unsigned __int128>(x) * m;
         const auto low = static_cast<std::uint64_t>(prod);
-        if (low < m && low < (0 - m) % m) {
+        if (low < m && low < (0 - m) % m) [[unlikely]] {
           rejected = true;
           break;
         }
-        if (static_cast<std::uint64_t>(prod >> 64) < needed) {
-          out.push_back(static_cast<std::uint32_t>(i));
-          --needed;
-        }
+        picked[k - needed] = static_cast<std::uint32_t>(i);  // k - needed < k: in bounds
+        needed -= static_cast<std::uint64_t>(prod >> 64) < needed ? 1 : 0;
       }
       skip_u32(2 * used);
       if (rejected) {
         if (below(n - i) < needed) {
-          out.push_back(static_cast<std::uint32_t>(i));
+          picked[k - needed] = static_cast<std::uint32_t>(i);
           --needed;
         }
         ++i;
