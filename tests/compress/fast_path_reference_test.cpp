@@ -20,8 +20,11 @@
 #include <vector>
 
 #include "dcopt/compress/codec_header.hpp"
+#include "dcopt/compress/codec_spec.hpp"
 #include "dcopt/compress/quant_support.hpp"
 #include "dcopt/compress/registry.hpp"
+#include "dcopt/compress/sparse_support.hpp"
+#include "dcopt/compress/sparsity_level.hpp"
 #include "dcopt/core/bit_pack.hpp"
 #include "dcopt/core/rng.hpp"
 
@@ -203,6 +206,26 @@ Message ref_scaled_sign(const std::vector<double>& x) {
   return out;
 }
 
+Message ref_topk(const std::vector<double>& x, std::size_t k, Precision p) {
+  // All entries sorted by magnitude (the bit pattern of |x_j| as a double: NaNs above inf),
+  // ties by lower index; the first k, by index.
+  const std::size_t d = x.size();
+  std::vector<std::uint32_t> order(d);
+  for (std::size_t j = 0; j < d; ++j) order[j] = static_cast<std::uint32_t>(j);
+  auto key = [&](std::uint32_t j) { return std::bit_cast<std::uint64_t>(std::fabs(x[j])); };
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::uint32_t a, std::uint32_t b) { return key(a) > key(b); });
+  order.resize(k);
+  std::sort(order.begin(), order.end());
+  BitWriter w;
+  const std::uint64_t header = write_header(w, CodecId::topk, d);
+  write_support(w, order, d);
+  for (std::uint32_t j : order) write_value(w, x[j], p);
+  Message out;
+  finish_message(w, header, out);
+  return out;
+}
+
 // ---- inputs -----------------------------------------------------------------------------------
 
 const std::size_t kSizes[] = {0, 1, 2, 3, 7, 63, 64, 65, 511, 512, 513, 1000, 1537, 4097};
@@ -235,22 +258,31 @@ std::vector<double> input(std::size_t d, int shape, std::uint64_t seed) {
       case 6:  // sparse
         v = g.below(50) == 0 ? v : 0.0;
         break;
+      case 7:  // non-finite entries among Gaussians (only for codecs that accept them: topk)
+        if (g.below(1000) == 0) {
+          const double specials[] = {HUGE_VAL, -HUGE_VAL, std::nan(""), -std::nan("")};
+          v = specials[g.below(4)];
+        }
+        break;
     }
     x[i] = static_cast<double>(static_cast<float>(v));
   }
   return x;
 }
 constexpr int kShapes = 7;
+constexpr int kNonFiniteShape = 7;
 
 // Encodes x (as fp64 and as fp32) with `spec` from an Rng started at an odd offset of its
 // stream, and compares with `ref` run on a copy of that Rng: bytes, bit counts, the Rng's
 // state afterwards, and the decoded vector.
 // `skip_shape`: a shape the codec rejects (int8 needs normal fp32 block scales).
+// `sizes` and `shapes`: defaults kSizes and shapes 0 .. kShapes - 1.
 template <class Ref>
-void expect_same_as_reference(const std::string& spec, Ref ref, int skip_shape = -1) {
+void expect_same_as_reference(const std::string& spec, Ref ref, int skip_shape = -1,
+                              std::span<const std::size_t> sizes = kSizes, int shapes = kShapes) {
   auto codec = make_compressor(spec);
-  for (std::size_t d : kSizes) {
-    for (int shape = 0; shape < kShapes; ++shape) {
+  for (std::size_t d : sizes) {
+    for (int shape = 0; shape < shapes; ++shape) {
       if (shape == skip_shape) continue;
       for (std::uint64_t seed = 0; seed < 2; ++seed) {
         const std::vector<double> x = input(d, shape, seed);
@@ -274,7 +306,8 @@ void expect_same_as_reference(const std::string& spec, Ref ref, int skip_shape =
           std::vector<double> dec(d, 0.0), dec_ref(d, 0.0);
           codec->decode(got.bytes, dec, Rng(0, Purpose::test));
           codec->decode(want.bytes, dec_ref, Rng(0, Purpose::test));
-          ASSERT_EQ(dec, dec_ref) << where;
+          // Bitwise (NaN entries of the non-finite shape compare unequal as values).
+          ASSERT_TRUE(d == 0 || std::memcmp(dec.data(), dec_ref.data(), 8 * d) == 0) << where;
         }
       }
     }
@@ -338,6 +371,35 @@ TEST(FastPaths, Int8NearestMatchesPlainLoop) {
 TEST(FastPaths, ScaledSignMatchesPlainLoop) {
   expect_same_as_reference("scaled_sign",
                            [](const std::vector<double>& x, Rng&) { return ref_scaled_sign(x); });
+  // The AVX2 kernel works on blocks of 64 and the tail loop on the rest: every size up to 4097
+  // that changes the number of blocks or the tail (all sizes to 200, then around multiples of 64).
+  std::vector<std::size_t> sizes;
+  for (std::size_t d = 0; d <= 4097; ++d) {
+    if (d <= 200 || d % 64 <= 1 || d % 64 == 63) sizes.push_back(d);
+  }
+  expect_same_as_reference(
+      "scaled_sign", [](const std::vector<double>& x, Rng&) { return ref_scaled_sign(x); }, -1,
+      sizes);
+}
+
+// TopK's radix selection starts at d = 2^15 (smaller inputs are selected directly), so the
+// sizes go past it; the non-finite shape sends fp32 input back to the double keys.
+TEST(FastPaths, TopKMatchesFullSort) {
+  const std::size_t sizes[] = {0,     1,     7,     64,    513,   4097,  32767,
+                               32768, 32769, 40000, 65536, 70001, 131075};
+  for (const char* spec : {"topk:ratio=0.01", "topk:ratio=0.3", "topk:ratio=0.0001",
+                           "topk:ratio=0.01,precision=64", "topk:ratio=1"}) {
+    const SparsityLevel level = SparsityLevel::parse(CodecSpec::parse(spec));
+    const Precision p = std::string(spec).find("precision=64") != std::string::npos
+                            ? Precision::fp64
+                            : Precision::fp32;
+    expect_same_as_reference(
+        spec,
+        [&](const std::vector<double>& x, Rng&) {
+          return ref_topk(x, level.resolve(x.size(), "ref"), p);
+        },
+        -1, sizes, kNonFiniteShape + 1);
+  }
 }
 
 // A tiny negative entry next to a large one in its block: v = x * 127 / scale is just below 0,

@@ -12,6 +12,7 @@
 
 #include "dcopt/compress/codec_header.hpp"
 #include "dcopt/compress/codec_of.hpp"
+#include "dcopt/compress/int8_stochastic_avx2.hpp"
 #include "dcopt/compress/quant_support.hpp"
 #include "dcopt/compress/thread_scratch.hpp"
 #include "dcopt/core/error.hpp"
@@ -26,14 +27,14 @@ constexpr std::uint64_t kMaxBlock = std::uint64_t{1} << 30;
 constexpr double kRoundMagic = 0x1.8p52;
 
 // The stochastic rounding loop for m entries, entry j drawing words[j] (draw_in_chunks); ties
-// are irregular. |v| <= 127, so floor(v) is the int32 truncation minus 1 where that is above
-// v (for v = -0 this gives +0 where std::floor gives -0; either way the fraction is a zero
-// that draws nothing and the code is 0).
+// are irregular. The portable kernel; CPUs with AVX2 run int8_stochastic_codes_avx2 (the same
+// bits, int8_stochastic_avx2.hpp). |v| <= 127, so floor(v) is the int32 truncation minus 1 where
+// that is above v (for v = -0 this gives +0 where std::floor gives -0; either way the fraction is a
+// zero that draws nothing and the code is 0).
 template <class T>
-DCOPT_KERNEL_INLINE unsigned int8_stochastic_codes(const T* __restrict p, std::size_t m, double inv,
-                                                   const std::uint32_t* __restrict words,
-                                                   std::uint32_t* __restrict need,
-                                                   std::int32_t* __restrict k) {
+unsigned int8_stochastic_codes(const T* __restrict p, std::size_t m, double inv,
+                               const std::uint32_t* __restrict words,
+                               std::uint32_t* __restrict need, std::int32_t* __restrict k) {
   std::uint32_t irregular = 0, skipped = 0;
   for (std::size_t j = 0; j < m; ++j) {
     // The exact loop clamps p[j] * inv to [-127, 127]; it can exceed 127 only by a rounding
@@ -58,8 +59,6 @@ DCOPT_KERNEL_INLINE unsigned int8_stochastic_codes(const T* __restrict p, std::s
   }
   return (irregular != 0 ? kChunkIrregular : 0) | (skipped != 0 ? kChunkSkippedDraws : 0);
 }
-
-DCOPT_AVX2_KERNEL(int8_stochastic_codes)
 
 // The largest |p[j]| bit pattern (sign masked) of n floats: for non-negative floats the
 // patterns order like the values, and inf/NaN patterns exceed every finite one. Eight
@@ -152,7 +151,9 @@ class Int8 final : public CodecOf<Int8> {
         draw_in_chunks(
             rng, n,
             [&](std::size_t c, std::size_t m, const std::uint32_t* words, std::uint32_t* need) {
-              return DCOPT_CALL_KERNEL(int8_stochastic_codes, p + c, m, inv, words, need, k);
+              return int8_stochastic_avx2_available()
+                         ? int8_stochastic_codes_avx2(p + c, m, inv, words, need, k)
+                         : int8_stochastic_codes(p + c, m, inv, words, need, k);
             },
             [&](std::size_t c, std::size_t m) {
               for (std::size_t j = 0; j < m; ++j) {

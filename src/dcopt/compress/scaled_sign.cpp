@@ -9,6 +9,7 @@
 #include "dcopt/compress/codec_header.hpp"
 #include "dcopt/compress/codec_of.hpp"
 #include "dcopt/compress/quant_support.hpp"
+#include "dcopt/compress/sign_words_l1.hpp"
 #include "dcopt/compress/thread_scratch.hpp"
 #include "dcopt/core/error.hpp"
 
@@ -16,11 +17,11 @@ namespace dcopt {
 namespace {
 
 // The sign words and the l1 norm (into *l1, in this order of additions) of `full` blocks of
-// 64 entries. Blocks of 64 entries build one word from comparisons, which the compiler turns
-// into vector code; the AVX2 copy does the same on wider vectors. Returns 0.
+// 64 entries: the portable loop. CPUs with AVX2 run sign_words_l1_avx2 instead (the same bits,
+// with movemask for the signs; sign_words_l1.hpp). Returns 0.
 template <class T>
-DCOPT_KERNEL_INLINE unsigned signs_and_l1(const T* __restrict x, std::size_t full,
-                                          std::uint64_t* __restrict words, double* l1) {
+unsigned signs_and_l1(const T* __restrict x, std::size_t full, std::uint64_t* __restrict words,
+                      double* l1) {
   double sum = *l1;
   for (std::size_t b = 0; b < full; ++b) {
     const T* p = x + 64 * b;
@@ -37,8 +38,6 @@ DCOPT_KERNEL_INLINE unsigned signs_and_l1(const T* __restrict x, std::size_t ful
   *l1 = sum;
   return 0;
 }
-
-DCOPT_AVX2_KERNEL(signs_and_l1)
 
 class ScaledSign final : public CodecOf<ScaledSign> {
  public:
@@ -63,11 +62,15 @@ class ScaledSign final : public CodecOf<ScaledSign> {
     const std::size_t d = x.size();
     std::vector<std::uint64_t>& words = thread_scratch<ScaledSignScratch>().words;
     words.resize((d + 63) / 64);
-    // One pass: the l1 norm and the sign bits (which do not depend on the scale). Blocks of 64
-    // entries build one word from comparisons, which the compiler turns into vector code.
+    // One pass: the l1 norm and the sign bits (which do not depend on the scale), one word per
+    // block of 64 entries.
     double l1 = 0.0;
     const std::size_t full = d / 64;
-    DCOPT_CALL_KERNEL(signs_and_l1, x.data(), full, words.data(), &l1);
+    if (sign_words_l1_avx2_available()) {
+      sign_words_l1_avx2(x.data(), full, words.data(), &l1);
+    } else {
+      signs_and_l1(x.data(), full, words.data(), &l1);
+    }
     if (d % 64 != 0) {
       std::uint64_t m = 0;
       for (std::size_t j = 64 * full; j < d; ++j) {

@@ -103,6 +103,18 @@ void encode_sparse(CodecId id, std::span<const T> x, std::span<const std::uint32
 }
 
 template <class T>
+void encode_sparse_values(CodecId id, std::size_t d, std::span<const std::uint32_t> indices,
+                          std::span<const T> values, double value_scale, Precision p,
+                          Message& out) {
+  BitWriter w(std::move(out.bytes));
+  w.reserve_bits(80 + support_bits(indices.size(), d) + indices.size() * precision_bits(p));
+  const std::uint64_t header = write_header(w, id, d);
+  write_support(w, indices, d);
+  for (T v : values) write_value(w, value_scale * static_cast<double>(v), p);
+  finish_message(w, header, out);
+}
+
+template <class T>
 void decode_sparse_add(CodecId id, std::span<const std::uint8_t> bytes, std::size_t k, Precision p,
                        double scale, std::span<T> acc) {
   BitReader r(bytes);
@@ -118,6 +130,10 @@ template void encode_sparse<double>(CodecId, std::span<const double>,
                                     std::span<const std::uint32_t>, double, Precision, Message&);
 template void encode_sparse<float>(CodecId, std::span<const float>, std::span<const std::uint32_t>,
                                    double, Precision, Message&);
+template void encode_sparse_values<double>(CodecId, std::size_t, std::span<const std::uint32_t>,
+                                           std::span<const double>, double, Precision, Message&);
+template void encode_sparse_values<float>(CodecId, std::size_t, std::span<const std::uint32_t>,
+                                          std::span<const float>, double, Precision, Message&);
 template void decode_sparse_add<double>(CodecId, std::span<const std::uint8_t>, std::size_t,
                                         Precision, double, std::span<double>);
 template void decode_sparse_add<float>(CodecId, std::span<const std::uint8_t>, std::size_t,

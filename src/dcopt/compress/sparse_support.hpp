@@ -36,6 +36,12 @@ template <class T>
 void encode_sparse(CodecId id, std::span<const T> x, std::span<const std::uint32_t> indices,
                    double value_scale, Precision p, Message& out);
 
+/// The same message from the values already gathered: values[i] = x[indices[i]] of a
+/// d-dimensional x (the same bytes as encode_sparse).
+template <class T>
+void encode_sparse_values(CodecId id, std::size_t d, std::span<const std::uint32_t> indices,
+                          std::span<const T> values, double value_scale, Precision p, Message& out);
+
 /// acc[j] += scale * value_j over the message's k entries (each update in double, stored as T).
 /// Everything is validated (header, support, exact length, padding) before `acc` is written.
 /// Uses per-thread scratch for the support (no allocation in steady state).

@@ -1,0 +1,116 @@
+#include "dcopt/compress/int8_stochastic_avx2.hpp"
+
+#include <cmath>
+
+#include "dcopt/compress/quant_support.hpp"
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+
+namespace dcopt {
+namespace {
+
+// One entry as the vector loop codes it (for the last m % 4 entries): irregular and skipped
+// flags are or-ed into *irr and *skip.
+template <class T>
+inline std::int32_t code_one(T x, double inv, std::uint32_t word, bool* irr, bool* skip) {
+  const double v = static_cast<double>(x) * inv;
+  const double fl = std::floor(v);
+  const double frac = v - fl;
+  const double f2 = frac * 0x1p32;
+  const double rd = static_cast<double>(word);
+  const bool draws = frac > 0.0;
+  const bool up = rd + 1.0 <= f2;
+  const bool tie = draws && rd <= f2 && !up;
+  *irr = *irr || tie || frac >= 1.0 || v > 127.0 || v < -127.0;
+  *skip = *skip || !draws;
+  return static_cast<std::int32_t>(fl) + (up ? 1 : 0);
+}
+
+[[gnu::target("avx2")]] inline __m256d load4(const float* p) {
+  return _mm256_cvtps_pd(_mm_loadu_ps(p));
+}
+[[gnu::target("avx2")]] inline __m256d load4(const double* p) { return _mm256_loadu_pd(p); }
+
+template <class T>
+[[gnu::target("avx2")]] unsigned codes(const T* __restrict p, std::size_t m, double inv,
+                                       const std::uint32_t* __restrict words,
+                                       std::uint32_t* __restrict need, std::int32_t* __restrict k) {
+  const __m256d vinv = _mm256_set1_pd(inv), two32 = _mm256_set1_pd(0x1p32);
+  const __m256d one = _mm256_set1_pd(1.0), zero = _mm256_setzero_pd();
+  const __m256d off = _mm256_set1_pd(0x1p31), hi = _mm256_set1_pd(127.0),
+                lo = _mm256_set1_pd(-127.0);
+  const __m128i flip = _mm_set1_epi32(INT32_MIN);
+  __m256d irr = zero, all_draw = _mm256_castsi256_pd(_mm256_set1_epi64x(-1));
+  std::size_t j = 0;
+  for (; j + 4 <= m; j += 4) {
+    const __m256d v = _mm256_mul_pd(load4(p + j), vinv);
+    const __m256d fl = _mm256_round_pd(v, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+    const __m256d frac = _mm256_sub_pd(v, fl);
+    const __m256d f2 = _mm256_mul_pd(frac, two32);  // exact
+    // words[j] as a double: (w - 2^31) is an int32, converted exactly, plus 2^31 (exact).
+    const __m128i w =
+        _mm_xor_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(words + j)), flip);
+    const __m256d rd = _mm256_add_pd(_mm256_cvtepi32_pd(w), off);
+    const __m256d draws = _mm256_cmp_pd(frac, zero, _CMP_GT_OQ);
+    const __m256d up = _mm256_cmp_pd(_mm256_add_pd(rd, one), f2, _CMP_LE_OQ);
+    const __m256d le = _mm256_cmp_pd(rd, f2, _CMP_LE_OQ);
+    const __m256d tie = _mm256_andnot_pd(up, _mm256_and_pd(draws, le));
+    // floor(v) + 0 or 1 is an integer in [-127, 128]: converted exactly (-0 gives 0).
+    const __m256d code = _mm256_add_pd(fl, _mm256_and_pd(up, one));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(k + j), _mm256_cvttpd_epi32(code));
+    irr = _mm256_or_pd(_mm256_or_pd(irr, tie),
+                       _mm256_or_pd(_mm256_cmp_pd(frac, one, _CMP_GE_OQ),
+                                    _mm256_or_pd(_mm256_cmp_pd(v, hi, _CMP_GT_OQ),
+                                                 _mm256_cmp_pd(v, lo, _CMP_LT_OQ))));
+    all_draw = _mm256_and_pd(all_draw, draws);
+  }
+  bool irregular = _mm256_movemask_pd(irr) != 0;
+  bool skipped = _mm256_movemask_pd(all_draw) != 0xF;
+  for (; j < m; ++j) k[j] = code_one(p[j], inv, words[j], &irregular, &skipped);
+  if (skipped && !irregular) {
+    // draw_in_chunks respreads the words: it needs each entry's draw count.
+    for (std::size_t i = 0; i < m; ++i) {
+      const double v = static_cast<double>(p[i]) * inv;
+      need[i] = static_cast<std::uint32_t>(v - std::floor(v) > 0.0);
+    }
+  }
+  return (irregular ? kChunkIrregular : 0) | (skipped ? kChunkSkippedDraws : 0);
+}
+
+}  // namespace
+
+bool int8_stochastic_avx2_available() {
+  static const bool has = __builtin_cpu_supports("avx2");
+  return has;
+}
+
+unsigned int8_stochastic_codes_avx2(const float* p, std::size_t m, double inv,
+                                    const std::uint32_t* words, std::uint32_t* need,
+                                    std::int32_t* k) {
+  return codes(p, m, inv, words, need, k);
+}
+
+unsigned int8_stochastic_codes_avx2(const double* p, std::size_t m, double inv,
+                                    const std::uint32_t* words, std::uint32_t* need,
+                                    std::int32_t* k) {
+  return codes(p, m, inv, words, need, k);
+}
+
+}  // namespace dcopt
+
+#else
+
+namespace dcopt {
+bool int8_stochastic_avx2_available() { return false; }
+unsigned int8_stochastic_codes_avx2(const float*, std::size_t, double, const std::uint32_t*,
+                                    std::uint32_t*, std::int32_t*) {
+  return 0;
+}
+unsigned int8_stochastic_codes_avx2(const double*, std::size_t, double, const std::uint32_t*,
+                                    std::uint32_t*, std::int32_t*) {
+  return 0;
+}
+}  // namespace dcopt
+
+#endif
