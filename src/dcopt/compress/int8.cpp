@@ -34,7 +34,10 @@ constexpr double kRoundMagic = 0x1.8p52;
 template <class T>
 unsigned int8_stochastic_codes(const T* __restrict p, std::size_t m, double inv,
                                const std::uint32_t* __restrict words,
-                               std::uint32_t* __restrict need, std::int32_t* __restrict k) {
+                               std::uint32_t* __restrict need, std::int8_t* __restrict q) {
+  // Codes as int32 first: GCC does not vectorize a loop storing int8 from 2-lane double
+  // vectors; the narrowing copy at the end vectorizes on its own. (m <= kDrawChunk.)
+  std::int32_t k[kDrawChunk];
   std::uint32_t irregular = 0, skipped = 0;
   for (std::size_t j = 0; j < m; ++j) {
     // The exact loop clamps p[j] * inv to [-127, 127]; it can exceed 127 only by a rounding
@@ -57,6 +60,7 @@ unsigned int8_stochastic_codes(const T* __restrict p, std::size_t m, double inv,
                  static_cast<std::uint32_t>(v > 127.0) | static_cast<std::uint32_t>(v < -127.0);
     skipped |= draws ^ 1;
   }
+  for (std::size_t j = 0; j < m; ++j) q[j] = static_cast<std::int8_t>(k[j]);
   return (irregular != 0 ? kChunkIrregular : 0) | (skipped != 0 ? kChunkSkippedDraws : 0);
 }
 
@@ -145,26 +149,24 @@ class Int8 final : public CodecOf<Int8> {
         // rounds to at most 127: no clamp needed.
         DCOPT_CALL_KERNEL(int8_nearest_codes, p, n, inv, q);
       } else {
-        // Codes as int32 first: the kernel's lanes are doubles, and GCC does not vectorize a
-        // loop storing int8 from 2-lane vectors; the narrowing copy vectorizes on its own.
-        std::int32_t k[kDrawChunk];
+        // The kernels store the codes straight into the message (an irregular chunk is then
+        // recoded in place by the per-entry loop): nothing left for draw_in_chunks' emit.
         draw_in_chunks(
             rng, n,
             [&](std::size_t c, std::size_t m, const std::uint32_t* words, std::uint32_t* need) {
               return int8_stochastic_avx2_available()
-                         ? int8_stochastic_codes_avx2(p + c, m, inv, words, need, k)
-                         : int8_stochastic_codes(p + c, m, inv, words, need, k);
+                         ? int8_stochastic_codes_avx2(p + c, m, inv, words, need, q + c)
+                         : int8_stochastic_codes(p + c, m, inv, words, need, q + c);
             },
             [&](std::size_t c, std::size_t m) {
               for (std::size_t j = 0; j < m; ++j) {
                 double v = std::min(127.0, std::max(-127.0, static_cast<double>(p[c + j]) * inv));
                 double fl = std::floor(v);
-                k[j] = static_cast<int>(fl) + (bernoulli_exact(rng, v - fl) ? 1 : 0);
+                q[c + j] = static_cast<std::int8_t>(static_cast<int>(fl) +
+                                                    (bernoulli_exact(rng, v - fl) ? 1 : 0));
               }
             },
-            [&](std::size_t c, std::size_t m) {
-              for (std::size_t j = 0; j < m; ++j) q[c + j] = static_cast<std::int8_t>(k[j]);
-            });
+            [](std::size_t, std::size_t) {});
       }
     }
     finish_message(w, header, m);

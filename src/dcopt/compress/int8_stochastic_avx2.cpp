@@ -1,6 +1,7 @@
 #include "dcopt/compress/int8_stochastic_avx2.hpp"
 
 #include <cmath>
+#include <cstring>
 
 #include "dcopt/compress/quant_support.hpp"
 
@@ -35,7 +36,7 @@ inline std::int32_t code_one(T x, double inv, std::uint32_t word, bool* irr, boo
 template <class T>
 [[gnu::target("avx2")]] unsigned codes(const T* __restrict p, std::size_t m, double inv,
                                        const std::uint32_t* __restrict words,
-                                       std::uint32_t* __restrict need, std::int32_t* __restrict k) {
+                                       std::uint32_t* __restrict need, std::int8_t* __restrict q) {
   const __m256d vinv = _mm256_set1_pd(inv), two32 = _mm256_set1_pd(0x1p32);
   const __m256d one = _mm256_set1_pd(1.0), zero = _mm256_setzero_pd();
   const __m256d off = _mm256_set1_pd(0x1p31), hi = _mm256_set1_pd(127.0),
@@ -56,9 +57,14 @@ template <class T>
     const __m256d up = _mm256_cmp_pd(_mm256_add_pd(rd, one), f2, _CMP_LE_OQ);
     const __m256d le = _mm256_cmp_pd(rd, f2, _CMP_LE_OQ);
     const __m256d tie = _mm256_andnot_pd(up, _mm256_and_pd(draws, le));
-    // floor(v) + 0 or 1 is an integer in [-127, 128]: converted exactly (-0 gives 0).
+    // floor(v) + 0 or 1 is an integer in [-127, 128]: converted exactly (-0 gives 0), then
+    // narrowed to int8 with signed saturation, which changes only 128 (v > 127: irregular, the
+    // chunk is recoded by the per-entry loop), and stored as 4 bytes.
     const __m256d code = _mm256_add_pd(fl, _mm256_and_pd(up, one));
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(k + j), _mm256_cvttpd_epi32(code));
+    const __m128i c32 = _mm256_cvttpd_epi32(code);
+    const __m128i c16 = _mm_packs_epi32(c32, c32);
+    const std::int32_t c8 = _mm_cvtsi128_si32(_mm_packs_epi16(c16, c16));
+    std::memcpy(q + j, &c8, 4);
     irr = _mm256_or_pd(_mm256_or_pd(irr, tie),
                        _mm256_or_pd(_mm256_cmp_pd(frac, one, _CMP_GE_OQ),
                                     _mm256_or_pd(_mm256_cmp_pd(v, hi, _CMP_GT_OQ),
@@ -67,7 +73,9 @@ template <class T>
   }
   bool irregular = _mm256_movemask_pd(irr) != 0;
   bool skipped = _mm256_movemask_pd(all_draw) != 0xF;
-  for (; j < m; ++j) k[j] = code_one(p[j], inv, words[j], &irregular, &skipped);
+  for (; j < m; ++j) {
+    q[j] = static_cast<std::int8_t>(code_one(p[j], inv, words[j], &irregular, &skipped));
+  }
   if (skipped && !irregular) {
     // draw_in_chunks respreads the words: it needs each entry's draw count.
     for (std::size_t i = 0; i < m; ++i) {
@@ -87,14 +95,14 @@ bool int8_stochastic_avx2_available() {
 
 unsigned int8_stochastic_codes_avx2(const float* p, std::size_t m, double inv,
                                     const std::uint32_t* words, std::uint32_t* need,
-                                    std::int32_t* k) {
-  return codes(p, m, inv, words, need, k);
+                                    std::int8_t* q) {
+  return codes(p, m, inv, words, need, q);
 }
 
 unsigned int8_stochastic_codes_avx2(const double* p, std::size_t m, double inv,
                                     const std::uint32_t* words, std::uint32_t* need,
-                                    std::int32_t* k) {
-  return codes(p, m, inv, words, need, k);
+                                    std::int8_t* q) {
+  return codes(p, m, inv, words, need, q);
 }
 
 }  // namespace dcopt
@@ -104,11 +112,11 @@ unsigned int8_stochastic_codes_avx2(const double* p, std::size_t m, double inv,
 namespace dcopt {
 bool int8_stochastic_avx2_available() { return false; }
 unsigned int8_stochastic_codes_avx2(const float*, std::size_t, double, const std::uint32_t*,
-                                    std::uint32_t*, std::int32_t*) {
+                                    std::uint32_t*, std::int8_t*) {
   return 0;
 }
 unsigned int8_stochastic_codes_avx2(const double*, std::size_t, double, const std::uint32_t*,
-                                    std::uint32_t*, std::int32_t*) {
+                                    std::uint32_t*, std::int8_t*) {
   return 0;
 }
 }  // namespace dcopt

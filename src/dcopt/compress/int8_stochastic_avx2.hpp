@@ -1,6 +1,7 @@
 #pragma once
 // The AVX2 kernel of int8's stochastic rounding (a `fast` of draw_in_chunks, quant_support.hpp):
-// for entries p[0, m) scaled by inv, entry j drawing words[j], the codes k[j], need[j] (1 if the
+// for entries p[0, m) scaled by inv, entry j drawing words[j], the codes q[j] (int8, stored
+// straight into the message), need[j] (1 if the
 // entry draws, 0 if it rounds exactly; written only when the result is exactly
 // kChunkSkippedDraws) and the flags kChunkIrregular (a tie, a fraction that rounded to 1, or
 // |p[j] * inv| > 127: left to the per-entry loop) and kChunkSkippedDraws. The same IEEE
@@ -19,9 +20,9 @@ namespace dcopt {
 bool int8_stochastic_avx2_available();
 unsigned int8_stochastic_codes_avx2(const float* p, std::size_t m, double inv,
                                     const std::uint32_t* words, std::uint32_t* need,
-                                    std::int32_t* k);
+                                    std::int8_t* q);
 unsigned int8_stochastic_codes_avx2(const double* p, std::size_t m, double inv,
                                     const std::uint32_t* words, std::uint32_t* need,
-                                    std::int32_t* k);
+                                    std::int8_t* q);
 
 }  // namespace dcopt
