@@ -420,6 +420,26 @@ TEST(FastPaths, StochasticInt8RoundsAFractionOfOneUp) {
   EXPECT_EQ(r.next_u64(), r_ref.next_u64());  // the same words were drawn
 }
 
+// Encoding into a reused Message overwrites every byte of the previous message (int8 resizes
+// the old storage instead of clearing it), including the codes of a block whose scale is 0.
+TEST(FastPaths, Int8EncodeIntoReusedMessage) {
+  for (const char* spec : {"int8:rounding=stochastic,block=7", "int8:rounding=nearest,block=7"}) {
+    auto codec = make_compressor(spec);
+    std::vector<double> big(40), small(30, 0.0);
+    for (std::size_t j = 0; j < big.size(); ++j) big[j] = 0.37 * static_cast<double>(j) - 5.1;
+    for (std::size_t j = 14; j < 21; ++j) small[j] = -1.0 / static_cast<double>(j);
+    Rng r(3, Purpose::compressor), r_fresh(3, Purpose::compressor);
+    Message reused;
+    for (const auto* x : {&big, &small, &big, &small, &small}) {
+      codec->encode(std::span<const double>(*x), r, reused);
+      const Message fresh = codec->encode(std::span<const double>(*x), r_fresh);
+      ASSERT_EQ(reused.bytes, fresh.bytes) << spec << " d=" << x->size();
+      ASSERT_EQ(reused.bits, fresh.bits) << spec;
+      ASSERT_EQ(reused.header_bits, fresh.header_bits) << spec;
+    }
+  }
+}
+
 TEST(BitPackerPutFixed, MatchesPutPerField) {
   // Every width, field counts that leave each remainder of the 4- and 2-field groups, after a
   // prefix that leaves the packer mid-word.

@@ -125,22 +125,31 @@ class Int8 final : public CodecOf<Int8> {
   void encode_as(std::span<const T> x, Rng& rng, Message& m) const {
     const std::size_t d = x.size();
     const std::size_t nblocks = (d + block_ - 1) / block_;
-    BitWriter w(std::move(m.bytes));
-    std::uint64_t header = write_header(w, id(), d);
     // The header, the fp32 scales (one per block) and the codes (one byte per entry) are all
     // whole bytes, so the message is sized once and each block is scaled then coded while it is
     // still in cache: one pass over x from memory instead of two. Scales go to their place
-    // up front, as write_f32 would write them (little-endian).
+    // up front, as write_f32 would write them (little-endian). Every byte is written below, so
+    // the previous message's storage (a reused Message) is resized, not cleared: only a buffer
+    // that grows is zero-filled (a BitWriter would clear it and zero all of it again). The
+    // header is written by a BitWriter of its own, into a per-thread buffer.
     static_assert(std::endian::native == std::endian::little, "int8 encode assumes little-endian");
-    w.reserve_bits(w.bits() + 32 * nblocks + 8 * d);
-    std::span<std::uint8_t> out = w.append_bytes(4 * nblocks + d);
-    std::uint8_t* scale_bytes = out.data();
-    auto* codes = reinterpret_cast<std::int8_t*>(out.data() + 4 * nblocks);  // char may alias
+    std::vector<std::uint8_t> bytes = std::move(m.bytes);
+    std::vector<std::uint8_t>& head = thread_scratch<Int8Scratch>().header;
+    BitWriter hw(std::move(head));
+    const std::uint64_t header = write_header(hw, id(), d);  // whole bytes
+    head = hw.take();
+    bytes.resize(head.size() + 4 * nblocks + d);
+    std::memcpy(bytes.data(), head.data(), head.size());
+    std::uint8_t* scale_bytes = bytes.data() + head.size();
+    auto* codes = reinterpret_cast<std::int8_t*>(scale_bytes + 4 * nblocks);  // char may alias
     for (std::size_t b = 0; b < nblocks; ++b) {
       const std::size_t lo = b * block_, n = std::min(block_, d - lo);
       const float scale = block_scale(x, lo, n, b);
       std::memcpy(scale_bytes + 4 * b, &scale, 4);
-      if (scale == 0.0f) continue;  // codes stay 0
+      if (scale == 0.0f) {
+        std::memset(codes + lo, 0, n);  // codes 0
+        continue;
+      }
       const T* p = x.data() + lo;
       std::int8_t* q = codes + lo;
       const double inv = 127.0 / static_cast<double>(scale);
@@ -169,7 +178,9 @@ class Int8 final : public CodecOf<Int8> {
             [](std::size_t, std::size_t) {});
       }
     }
-    finish_message(w, header, m);
+    m.bits = 8 * bytes.size();
+    m.header_bits = header;
+    m.bytes = std::move(bytes);
   }
 
   template <class T>
@@ -221,10 +232,12 @@ class Int8 final : public CodecOf<Int8> {
   }
 
  private:
-  // Per-thread decode buffers (thread_scratch.hpp): the blocks' steps and the code bytes.
+  // Per-thread buffers (thread_scratch.hpp): decode's blocks' steps and code bytes, encode's
+  // header bytes.
   struct Int8Scratch {
     std::vector<double> step;
     std::vector<std::uint64_t> code_words;
+    std::vector<std::uint8_t> header;  // encode: the message header's bytes
   };
 
   // The block's absmax rounded up to fp32: 0 or a normal fp32 (validated: finite, <= FLT_MAX).
