@@ -21,6 +21,7 @@
 
 #include "dcopt/compress/codec_header.hpp"
 #include "dcopt/compress/codec_spec.hpp"
+#include "dcopt/compress/int8_stochastic_avx2.hpp"
 #include "dcopt/compress/quant_support.hpp"
 #include "dcopt/compress/registry.hpp"
 #include "dcopt/compress/sparse_support.hpp"
@@ -418,6 +419,66 @@ TEST(FastPaths, StochasticInt8RoundsAFractionOfOneUp) {
     EXPECT_EQ(static_cast<std::int8_t>(got.bytes[got.bytes.size() - x.size() + j]), 0) << j;
   }
   EXPECT_EQ(r.next_u64(), r_ref.next_u64());  // the same words were drawn
+}
+
+// The round-up compare at its edge: frac * 2^32 an exact integer N. Word N - 1 rounds up
+// (word + 1 <= N: the probability of up is N / 2^32, words 0..N-1), word N ties (the per-entry
+// loop draws a second word), word N + 1 rounds down. Through encode the tie and the up case give
+// the same bytes either way (a kernel that flags the edge as a tie only sends the chunk to the
+// per-entry loop), so the AVX2 kernel is checked directly: its codes and flags, in the vector
+// lanes (entries 0-3) and in the scalar tail (entry 4), for double and float entries.
+template <class T>
+void expect_edge_of_round_up(T x, double inv, std::uint32_t n) {
+  const double v = static_cast<double>(x) * inv;
+  const double fl = std::floor(v);
+  ASSERT_EQ((v - fl) * 0x1p32, static_cast<double>(n)) << "the input is not at the edge";
+  const auto down = static_cast<std::int8_t>(fl);
+  const auto up = static_cast<std::int8_t>(fl + 1.0);
+  const T p[5] = {x, x, x, x, x};
+  std::uint32_t need[5];
+  std::int8_t q[5];
+  for (std::size_t lane = 0; lane < 5; ++lane) {
+    std::uint32_t words[5] = {n + 1, n + 1, n + 1, n + 1, n + 1};
+    words[lane] = n - 1;  // this entry rounds up, the others down
+    ASSERT_EQ(int8_stochastic_codes_avx2(p, 5, inv, words, need, q), 0u) << "lane " << lane;
+    for (std::size_t j = 0; j < 5; ++j) {
+      EXPECT_EQ(q[j], j == lane ? up : down) << "lane " << lane << " entry " << j;
+    }
+    words[lane] = n;  // a tie: left to the per-entry loop
+    EXPECT_EQ(int8_stochastic_codes_avx2(p, 5, inv, words, need, q), kChunkIrregular)
+        << "lane " << lane;
+  }
+}
+
+TEST(FastPaths, StochasticInt8KernelRoundUpEdge) {
+  if (!int8_stochastic_avx2_available()) GTEST_SKIP() << "no AVX2";
+  // v = 5 + 3 * 2^-32 (exact in double): N = 3.
+  expect_edge_of_round_up(5.0 + 0x1p-32 * 3.0, 1.0, 3u);
+  // v = -2 + 0xABCDEF * 2^-32: a negative v, N = 0xABCDEF.
+  expect_edge_of_round_up(-2.0 + 0x1p-32 * 0xABCDEF, 1.0, 0xABCDEFu);
+  // fp32 entry 1.5, inv 1: frac 1/2, N = 2^31.
+  expect_edge_of_round_up(1.5f, 1.0, 0x8000'0000u);
+  // fp32 entry 0.75 scaled by 127 / 1.5 (a real block: absmax 1.5): v = 63.5, N = 2^31.
+  expect_edge_of_round_up(0.75f, 127.0 / 1.5, 0x8000'0000u);
+}
+
+// The same edge through encode, with the word the Rng actually draws: entry 0 is the block's
+// absmax (code 127, draws nothing), entry 1 has frac * 2^32 = w + 1 for the stream's first word
+// w, so it draws w and rounds up; the bytes and the Rng state must be the per-entry loop's.
+TEST(FastPaths, StochasticInt8EncodeAtRoundUpEdge) {
+  auto codec = make_compressor("int8:rounding=stochastic,block=4096");
+  for (std::uint64_t seed = 0; seed < 8; ++seed) {
+    Rng start(seed, Purpose::compressor);
+    const std::uint32_t w = Rng(start).next_u32();
+    if (w == 0xFFFF'FFFFu) continue;
+    const std::vector<double> x = {127.0, 3.0 + 0x1p-32 * (static_cast<double>(w) + 1.0)};
+    Rng r = start, r_ref = start;
+    const Message got = codec->encode(std::span<const double>(x), r);
+    const Message want = ref_int8_stochastic(x, 4096, r_ref);
+    ASSERT_EQ(got.bytes, want.bytes) << seed;
+    EXPECT_EQ(static_cast<std::int8_t>(got.bytes.back()), 4) << seed;  // rounded up
+    EXPECT_EQ(r.next_u64(), r_ref.next_u64()) << seed;
+  }
 }
 
 // Encoding into a reused Message overwrites every byte of the previous message (int8 resizes
