@@ -1,5 +1,6 @@
 #include "dcopt/compress/int8_stochastic_avx2.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -15,7 +16,7 @@ namespace {
 // flags are or-ed into *irr and *skip.
 template <class T>
 inline std::int32_t code_one(T x, double inv, std::uint32_t word, bool* irr, bool* skip) {
-  const double v = static_cast<double>(x) * inv;
+  const double v = std::min(127.0, std::max(-127.0, static_cast<double>(x) * inv));
   const double fl = std::floor(v);
   const double frac = v - fl;
   const double f2 = frac * 0x1p32;
@@ -23,7 +24,7 @@ inline std::int32_t code_one(T x, double inv, std::uint32_t word, bool* irr, boo
   const bool draws = frac > 0.0;
   const bool up = rd + 1.0 <= f2;
   const bool tie = draws && rd <= f2 && !up;
-  *irr = *irr || tie || frac >= 1.0 || v > 127.0 || v < -127.0;
+  *irr = *irr || tie || frac >= 1.0;
   *skip = *skip || !draws;
   return static_cast<std::int32_t>(fl) + (up ? 1 : 0);
 }
@@ -45,7 +46,11 @@ template <class T>
   __m256d irr = zero, all_draw = _mm256_castsi256_pd(_mm256_set1_epi64x(-1));
   std::size_t j = 0;
   for (; j + 4 <= m; j += 4) {
-    const __m256d v = _mm256_mul_pd(load4(p + j), vinv);
+    // The per-entry loop's clamp, std::min(127.0, std::max(-127.0, x * inv)): maxpd(a, b) is
+    // a > b ? a : b and minpd(a, b) is a < b ? a : b, the same selects (x is finite). |x * inv|
+    // exceeds 127 only by a rounding (|x| <= scale), in the block's absmax entry, about one
+    // block in three: clamped here, such a block no longer goes to the per-entry loop.
+    const __m256d v = _mm256_min_pd(_mm256_max_pd(_mm256_mul_pd(load4(p + j), vinv), lo), hi);
     const __m256d fl = _mm256_round_pd(v, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
     const __m256d frac = _mm256_sub_pd(v, fl);
     const __m256d f2 = _mm256_mul_pd(frac, two32);  // exact
@@ -57,18 +62,15 @@ template <class T>
     const __m256d up = _mm256_cmp_pd(_mm256_add_pd(rd, one), f2, _CMP_LE_OQ);
     const __m256d le = _mm256_cmp_pd(rd, f2, _CMP_LE_OQ);
     const __m256d tie = _mm256_andnot_pd(up, _mm256_and_pd(draws, le));
-    // floor(v) + 0 or 1 is an integer in [-127, 128]: converted exactly (-0 gives 0), then
-    // narrowed to int8 with signed saturation, which changes only 128 (v > 127: irregular, the
-    // chunk is recoded by the per-entry loop), and stored as 4 bytes.
+    // floor(v) + 0 or 1 is an integer in [-127, 127] (v = 127 has no fraction): converted
+    // exactly (-0 gives 0), narrowed to int8 (signed saturation, changes nothing) and stored
+    // as 4 bytes.
     const __m256d code = _mm256_add_pd(fl, _mm256_and_pd(up, one));
     const __m128i c32 = _mm256_cvttpd_epi32(code);
     const __m128i c16 = _mm_packs_epi32(c32, c32);
     const std::int32_t c8 = _mm_cvtsi128_si32(_mm_packs_epi16(c16, c16));
     std::memcpy(q + j, &c8, 4);
-    irr = _mm256_or_pd(_mm256_or_pd(irr, tie),
-                       _mm256_or_pd(_mm256_cmp_pd(frac, one, _CMP_GE_OQ),
-                                    _mm256_or_pd(_mm256_cmp_pd(v, hi, _CMP_GT_OQ),
-                                                 _mm256_cmp_pd(v, lo, _CMP_LT_OQ))));
+    irr = _mm256_or_pd(irr, _mm256_or_pd(tie, _mm256_cmp_pd(frac, one, _CMP_GE_OQ)));
     all_draw = _mm256_and_pd(all_draw, draws);
   }
   bool irregular = _mm256_movemask_pd(irr) != 0;
@@ -79,7 +81,7 @@ template <class T>
   if (skipped && !irregular) {
     // draw_in_chunks respreads the words: it needs each entry's draw count.
     for (std::size_t i = 0; i < m; ++i) {
-      const double v = static_cast<double>(p[i]) * inv;
+      const double v = std::min(127.0, std::max(-127.0, static_cast<double>(p[i]) * inv));
       need[i] = static_cast<std::uint32_t>(v - std::floor(v) > 0.0);
     }
   }

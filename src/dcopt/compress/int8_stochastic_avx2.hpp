@@ -3,8 +3,9 @@
 // for entries p[0, m) scaled by inv, entry j drawing words[j], the codes q[j] (int8, stored
 // straight into the message), need[j] (1 if the
 // entry draws, 0 if it rounds exactly; written only when the result is exactly
-// kChunkSkippedDraws) and the flags kChunkIrregular (a tie, a fraction that rounded to 1, or
-// |p[j] * inv| > 127: left to the per-entry loop) and kChunkSkippedDraws. The same IEEE
+// kChunkSkippedDraws) and the flags kChunkIrregular (a tie or a fraction that rounded to 1:
+// left to the per-entry loop) and kChunkSkippedDraws. p[j] * inv is clamped to [-127, 127]
+// as in the per-entry loop. The same IEEE
 // operations as int8's portable kernel, 4 double lanes at a time, written with intrinsics: floor
 // by vroundpd instead of truncate-and-correct, the code as floor + (0 or 1) in double converted
 // once, and the per-lane masks kept as 64-bit lanes (GCC's version of the portable loop spent
