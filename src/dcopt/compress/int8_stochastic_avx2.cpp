@@ -79,8 +79,18 @@ template <class T>
     q[j] = static_cast<std::int8_t>(code_one(p[j], inv, words[j], &irregular, &skipped));
   }
   if (skipped && !irregular) {
-    // draw_in_chunks respreads the words: it needs each entry's draw count.
-    for (std::size_t i = 0; i < m; ++i) {
+    // draw_in_chunks respreads the words: it needs each entry's draw count. (Most blocks have
+    // one such chunk: the absmax entry's v is 127, no fraction.) The same operations, 4 lanes
+    // at a time; the draw mask and 1.0 give 1.0 or 0.0, converted to 1 or 0.
+    std::size_t i = 0;
+    for (; i + 4 <= m; i += 4) {
+      const __m256d v = _mm256_min_pd(_mm256_max_pd(_mm256_mul_pd(load4(p + i), vinv), lo), hi);
+      const __m256d frac =
+          _mm256_sub_pd(v, _mm256_round_pd(v, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC));
+      const __m256d draws = _mm256_and_pd(_mm256_cmp_pd(frac, zero, _CMP_GT_OQ), one);
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(need + i), _mm256_cvttpd_epi32(draws));
+    }
+    for (; i < m; ++i) {
       const double v = std::min(127.0, std::max(-127.0, static_cast<double>(p[i]) * inv));
       need[i] = static_cast<std::uint32_t>(v - std::floor(v) > 0.0);
     }
