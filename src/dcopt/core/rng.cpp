@@ -142,9 +142,20 @@ void philox_blocks(const std::uint32_t key[2], std::uint64_t first, std::size_t 
                    std::uint32_t c3, std::uint32_t* out) {
   std::size_t done = 0;
 #ifdef DCOPT_PHILOX_AVX2
-  if (n >= kAvx2Blocks && cpu_has_avx2()) {
+  // A rest of 6 or more blocks is one more AVX2 group into a buffer (its surplus blocks
+  // discarded; a group of 16 costs about as much as 6 blocks one at a time): peek_u32 after a
+  // skip that left the stream mid-block asks for 4 k - 1 blocks, 15 past the last full group
+  // for the draw chunks of 512 words.
+  constexpr std::size_t kMinRest = 6;
+  if (n >= kMinRest && cpu_has_avx2()) {
     done = n / kAvx2Blocks * kAvx2Blocks;
-    philox_blocks_avx2(key, first, n / kAvx2Blocks, c2, c3, out);
+    if (done > 0) philox_blocks_avx2(key, first, n / kAvx2Blocks, c2, c3, out);
+    if (n - done >= kMinRest) {
+      std::uint32_t group[4 * kAvx2Blocks];
+      philox_blocks_avx2(key, first + done, 1, c2, c3, group);
+      std::copy(group, group + 4 * (n - done), out + 4 * done);
+      done = n;
+    }
   }
 #endif
   for (; done < n; ++done) philox_block(key, first + done, c2, c3, out + 4 * done);
