@@ -425,8 +425,9 @@ TEST(FastPaths, StochasticInt8RoundsAFractionOfOneUp) {
 // (word + 1 <= N: the probability of up is N / 2^32, words 0..N-1), word N ties (the per-entry
 // loop draws a second word), word N + 1 rounds down. Through encode the tie and the up case give
 // the same bytes either way (a kernel that flags the edge as a tie only sends the chunk to the
-// per-entry loop), so the AVX2 kernel is checked directly: its codes and flags, in the vector
-// lanes (entries 0-3) and in the scalar tail (entry 4), for double and float entries.
+// per-entry loop), so the AVX2 kernel is checked directly: its codes and flags, in the 16-entry
+// loop (entries 0-15), the 4-entry loop (16-19) and the scalar tail (20), for double and float
+// entries.
 template <class T>
 void expect_edge_of_round_up(T x, double inv, std::uint32_t n) {
   const double v = static_cast<double>(x) * inv;
@@ -434,18 +435,21 @@ void expect_edge_of_round_up(T x, double inv, std::uint32_t n) {
   ASSERT_EQ((v - fl) * 0x1p32, static_cast<double>(n)) << "the input is not at the edge";
   const auto down = static_cast<std::int8_t>(fl);
   const auto up = static_cast<std::int8_t>(fl + 1.0);
-  const T p[5] = {x, x, x, x, x};
-  std::uint32_t need[5];
-  std::int8_t q[5];
-  for (std::size_t lane = 0; lane < 5; ++lane) {
-    std::uint32_t words[5] = {n + 1, n + 1, n + 1, n + 1, n + 1};
+  constexpr std::size_t m = 21;
+  T p[m];
+  std::fill(p, p + m, x);
+  std::uint32_t need[m];
+  std::int8_t q[m];
+  for (std::size_t lane = 0; lane < m; ++lane) {
+    std::uint32_t words[m];
+    std::fill(words, words + m, n + 1);
     words[lane] = n - 1;  // this entry rounds up, the others down
-    ASSERT_EQ(int8_stochastic_codes_avx2(p, 5, inv, words, need, q), 0u) << "lane " << lane;
-    for (std::size_t j = 0; j < 5; ++j) {
+    ASSERT_EQ(int8_stochastic_codes_avx2(p, m, inv, words, need, q), 0u) << "lane " << lane;
+    for (std::size_t j = 0; j < m; ++j) {
       EXPECT_EQ(q[j], j == lane ? up : down) << "lane " << lane << " entry " << j;
     }
     words[lane] = n;  // a tie: left to the per-entry loop
-    EXPECT_EQ(int8_stochastic_codes_avx2(p, 5, inv, words, need, q), kChunkIrregular)
+    EXPECT_EQ(int8_stochastic_codes_avx2(p, m, inv, words, need, q), kChunkIrregular)
         << "lane " << lane;
   }
 }

@@ -34,44 +34,62 @@ inline std::int32_t code_one(T x, double inv, std::uint32_t word, bool* irr, boo
 }
 [[gnu::target("avx2")]] inline __m256d load4(const double* p) { return _mm256_loadu_pd(p); }
 
+// Entries p[0, 4) drawing words[0, 4): their codes as 4 int32; the lanes' irregular and drawing
+// masks are or-ed into *irr and and-ed into *all_draw.
+template <class T>
+[[gnu::target("avx2"), gnu::always_inline]] inline __m128i code4(const T* p,
+                                                                 const std::uint32_t* words,
+                                                                 __m256d vinv, __m256d* irr,
+                                                                 __m256d* all_draw) {
+  const __m256d two32 = _mm256_set1_pd(0x1p32), one = _mm256_set1_pd(1.0);
+  const __m256d zero = _mm256_setzero_pd(), off = _mm256_set1_pd(0x1p31);
+  const __m256d hi = _mm256_set1_pd(127.0), lo = _mm256_set1_pd(-127.0);
+  // The per-entry loop's clamp, std::min(127.0, std::max(-127.0, x * inv)): maxpd(a, b) is
+  // a > b ? a : b and minpd(a, b) is a < b ? a : b, the same selects (x is finite). |x * inv|
+  // exceeds 127 only by a rounding (|x| <= scale), in the block's absmax entry, about one
+  // block in three: clamped here, such a block no longer goes to the per-entry loop.
+  const __m256d v = _mm256_min_pd(_mm256_max_pd(_mm256_mul_pd(load4(p), vinv), lo), hi);
+  const __m256d fl = _mm256_round_pd(v, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+  const __m256d frac = _mm256_sub_pd(v, fl);
+  const __m256d f2 = _mm256_mul_pd(frac, two32);  // exact
+  // words[j] as a double: (w - 2^31) is an int32, converted exactly, plus 2^31 (exact).
+  const __m128i w = _mm_xor_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(words)),
+                                  _mm_set1_epi32(INT32_MIN));
+  const __m256d rd = _mm256_add_pd(_mm256_cvtepi32_pd(w), off);
+  const __m256d draws = _mm256_cmp_pd(frac, zero, _CMP_GT_OQ);
+  const __m256d up = _mm256_cmp_pd(_mm256_add_pd(rd, one), f2, _CMP_LE_OQ);
+  const __m256d le = _mm256_cmp_pd(rd, f2, _CMP_LE_OQ);
+  const __m256d tie = _mm256_andnot_pd(up, _mm256_and_pd(draws, le));
+  *irr = _mm256_or_pd(*irr, _mm256_or_pd(tie, _mm256_cmp_pd(frac, one, _CMP_GE_OQ)));
+  *all_draw = _mm256_and_pd(*all_draw, draws);
+  // floor(v) + 0 or 1 is an integer in [-127, 127] (v = 127 has no fraction): converted
+  // exactly (-0 gives 0).
+  return _mm256_cvttpd_epi32(_mm256_add_pd(fl, _mm256_and_pd(up, one)));
+}
+
 template <class T>
 [[gnu::target("avx2")]] unsigned codes(const T* __restrict p, std::size_t m, double inv,
                                        const std::uint32_t* __restrict words,
                                        std::uint32_t* __restrict need, std::int8_t* __restrict q) {
-  const __m256d vinv = _mm256_set1_pd(inv), two32 = _mm256_set1_pd(0x1p32);
-  const __m256d one = _mm256_set1_pd(1.0), zero = _mm256_setzero_pd();
-  const __m256d off = _mm256_set1_pd(0x1p31), hi = _mm256_set1_pd(127.0),
-                lo = _mm256_set1_pd(-127.0);
-  const __m128i flip = _mm_set1_epi32(INT32_MIN);
+  const __m256d vinv = _mm256_set1_pd(inv), one = _mm256_set1_pd(1.0);
+  const __m256d zero = _mm256_setzero_pd(), hi = _mm256_set1_pd(127.0), lo = _mm256_set1_pd(-127.0);
   __m256d irr = zero, all_draw = _mm256_castsi256_pd(_mm256_set1_epi64x(-1));
+  // The int32 codes are narrowed to int8 with signed saturation (which changes nothing in
+  // [-127, 127]): 16 entries per 16-byte store, then 4 per 4-byte store.
   std::size_t j = 0;
+  for (; j + 16 <= m; j += 16) {
+    const __m128i c0 = code4(p + j, words + j, vinv, &irr, &all_draw);
+    const __m128i c1 = code4(p + j + 4, words + j + 4, vinv, &irr, &all_draw);
+    const __m128i c2 = code4(p + j + 8, words + j + 8, vinv, &irr, &all_draw);
+    const __m128i c3 = code4(p + j + 12, words + j + 12, vinv, &irr, &all_draw);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(q + j),
+                     _mm_packs_epi16(_mm_packs_epi32(c0, c1), _mm_packs_epi32(c2, c3)));
+  }
   for (; j + 4 <= m; j += 4) {
-    // The per-entry loop's clamp, std::min(127.0, std::max(-127.0, x * inv)): maxpd(a, b) is
-    // a > b ? a : b and minpd(a, b) is a < b ? a : b, the same selects (x is finite). |x * inv|
-    // exceeds 127 only by a rounding (|x| <= scale), in the block's absmax entry, about one
-    // block in three: clamped here, such a block no longer goes to the per-entry loop.
-    const __m256d v = _mm256_min_pd(_mm256_max_pd(_mm256_mul_pd(load4(p + j), vinv), lo), hi);
-    const __m256d fl = _mm256_round_pd(v, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
-    const __m256d frac = _mm256_sub_pd(v, fl);
-    const __m256d f2 = _mm256_mul_pd(frac, two32);  // exact
-    // words[j] as a double: (w - 2^31) is an int32, converted exactly, plus 2^31 (exact).
-    const __m128i w =
-        _mm_xor_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(words + j)), flip);
-    const __m256d rd = _mm256_add_pd(_mm256_cvtepi32_pd(w), off);
-    const __m256d draws = _mm256_cmp_pd(frac, zero, _CMP_GT_OQ);
-    const __m256d up = _mm256_cmp_pd(_mm256_add_pd(rd, one), f2, _CMP_LE_OQ);
-    const __m256d le = _mm256_cmp_pd(rd, f2, _CMP_LE_OQ);
-    const __m256d tie = _mm256_andnot_pd(up, _mm256_and_pd(draws, le));
-    // floor(v) + 0 or 1 is an integer in [-127, 127] (v = 127 has no fraction): converted
-    // exactly (-0 gives 0), narrowed to int8 (signed saturation, changes nothing) and stored
-    // as 4 bytes.
-    const __m256d code = _mm256_add_pd(fl, _mm256_and_pd(up, one));
-    const __m128i c32 = _mm256_cvttpd_epi32(code);
-    const __m128i c16 = _mm_packs_epi32(c32, c32);
+    const __m128i c16 =
+        _mm_packs_epi32(code4(p + j, words + j, vinv, &irr, &all_draw), _mm_setzero_si128());
     const std::int32_t c8 = _mm_cvtsi128_si32(_mm_packs_epi16(c16, c16));
     std::memcpy(q + j, &c8, 4);
-    irr = _mm256_or_pd(irr, _mm256_or_pd(tie, _mm256_cmp_pd(frac, one, _CMP_GE_OQ)));
-    all_draw = _mm256_and_pd(all_draw, draws);
   }
   bool irregular = _mm256_movemask_pd(irr) != 0;
   bool skipped = _mm256_movemask_pd(all_draw) != 0xF;
