@@ -455,7 +455,7 @@ void expect_edge_of_round_up(T x, double inv, std::uint32_t n) {
 }
 
 TEST(FastPaths, StochasticInt8KernelRoundUpEdge) {
-  if (!int8_stochastic_avx2_available()) GTEST_SKIP() << "no AVX2";
+  if (!cpu_has_avx2()) GTEST_SKIP() << "no AVX2";
   // v = 5 + 3 * 2^-32 (exact in double): N = 3.
   expect_edge_of_round_up(5.0 + 0x1p-32 * 3.0, 1.0, 3u);
   // v = -2 + 0xABCDEF * 2^-32: a negative v, N = 0xABCDEF.

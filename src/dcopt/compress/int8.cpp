@@ -163,9 +163,8 @@ class Int8 final : public CodecOf<Int8> {
         draw_in_chunks(
             rng, n,
             [&](std::size_t c, std::size_t m, const std::uint32_t* words, std::uint32_t* need) {
-              return int8_stochastic_avx2_available()
-                         ? int8_stochastic_codes_avx2(p + c, m, inv, words, need, q + c)
-                         : int8_stochastic_codes(p + c, m, inv, words, need, q + c);
+              return cpu_has_avx2() ? int8_stochastic_codes_avx2(p + c, m, inv, words, need, q + c)
+                                    : int8_stochastic_codes(p + c, m, inv, words, need, q + c);
             },
             [&](std::size_t c, std::size_t m) {
               for (std::size_t j = 0; j < m; ++j) {

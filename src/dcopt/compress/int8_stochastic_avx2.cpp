@@ -118,11 +118,6 @@ template <class T>
 
 }  // namespace
 
-bool int8_stochastic_avx2_available() {
-  static const bool has = __builtin_cpu_supports("avx2");
-  return has;
-}
-
 unsigned int8_stochastic_codes_avx2(const float* p, std::size_t m, double inv,
                                     const std::uint32_t* words, std::uint32_t* need,
                                     std::int8_t* q) {
@@ -140,7 +135,6 @@ unsigned int8_stochastic_codes_avx2(const double* p, std::size_t m, double inv,
 #else
 
 namespace dcopt {
-bool int8_stochastic_avx2_available() { return false; }
 unsigned int8_stochastic_codes_avx2(const float*, std::size_t, double, const std::uint32_t*,
                                     std::uint32_t*, std::int8_t*) {
   return 0;

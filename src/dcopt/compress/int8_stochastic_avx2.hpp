@@ -11,14 +11,13 @@
 // once, and the per-lane masks kept as 64-bit lanes (GCC's version of the portable loop spent
 // most of its time narrowing 64-bit compare masks to 32-bit lanes).
 //
-// Only call these when int8_stochastic_avx2_available() (the CPU has AVX2; checked at run
+// Only call these when cpu_has_avx2() (quant_support.hpp) (the CPU has AVX2; checked at run
 // time, the build stays baseline x86-64).
 #include <cstddef>
 #include <cstdint>
 
 namespace dcopt {
 
-bool int8_stochastic_avx2_available();
 unsigned int8_stochastic_codes_avx2(const float* p, std::size_t m, double inv,
                                     const std::uint32_t* words, std::uint32_t* need,
                                     std::int8_t* q);

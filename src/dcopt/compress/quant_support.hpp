@@ -89,6 +89,7 @@ inline bool cpu_has_avx2() {
   }
 #define DCOPT_CALL_KERNEL(name, ...) (cpu_has_avx2() ? name##_avx2(__VA_ARGS__) : name(__VA_ARGS__))
 #else
+inline bool cpu_has_avx2() { return false; }
 #define DCOPT_KERNEL_INLINE inline
 #define DCOPT_AVX2_KERNEL(name)
 #define DCOPT_CALL_KERNEL(name, ...) name(__VA_ARGS__)

@@ -66,7 +66,7 @@ class ScaledSign final : public CodecOf<ScaledSign> {
     // block of 64 entries.
     double l1 = 0.0;
     const std::size_t full = d / 64;
-    if (sign_words_l1_avx2_available()) {
+    if (cpu_has_avx2()) {
       sign_words_l1_avx2(x.data(), full, words.data(), &l1);
     } else {
       signs_and_l1(x.data(), full, words.data(), &l1);

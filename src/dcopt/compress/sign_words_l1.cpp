@@ -15,11 +15,6 @@ namespace {
 
 }  // namespace
 
-bool sign_words_l1_avx2_available() {
-  static const bool has = __builtin_cpu_supports("avx2");
-  return has;
-}
-
 [[gnu::target("avx2")]] unsigned sign_words_l1_avx2(const float* x, std::size_t full,
                                                     std::uint64_t* words, double* l1) {
   const __m256 zero = _mm256_setzero_ps();
@@ -77,7 +72,6 @@ bool sign_words_l1_avx2_available() {
 #else
 
 namespace dcopt {
-bool sign_words_l1_avx2_available() { return false; }
 unsigned sign_words_l1_avx2(const float*, std::size_t, std::uint64_t*, double*) { return 0; }
 unsigned sign_words_l1_avx2(const double*, std::size_t, std::uint64_t*, double*) { return 0; }
 }  // namespace dcopt

@@ -8,14 +8,13 @@
 // come from one compare and movemask per 8 floats (4 doubles): the same bits as the portable
 // loop, which the compiler did not turn into movmsk.
 //
-// Only call these when sign_words_l1_avx2_available() (the CPU has AVX2; checked at run time,
+// Only call these when cpu_has_avx2() (quant_support.hpp) (the CPU has AVX2; checked at run time,
 // the build stays baseline x86-64). Return 0.
 #include <cstddef>
 #include <cstdint>
 
 namespace dcopt {
 
-bool sign_words_l1_avx2_available();
 unsigned sign_words_l1_avx2(const float* x, std::size_t full, std::uint64_t* words, double* l1);
 unsigned sign_words_l1_avx2(const double* x, std::size_t full, std::uint64_t* words, double* l1);
 

@@ -90,28 +90,37 @@ struct SparseDecodeScratch {
 };
 }  // namespace
 
-template <class T>
-void encode_sparse(CodecId id, std::span<const T> x, std::span<const std::uint32_t> indices,
-                   double value_scale, Precision p, Message& out) {
-  const std::size_t d = x.size();
+namespace {
+
+// The sparse message of k = |indices| values, value(i) the i-th (as T); both encoders below.
+template <class Value>
+void write_sparse(CodecId id, std::size_t d, std::span<const std::uint32_t> indices, Value value,
+                  double value_scale, Precision p, Message& out) {
   BitWriter w(std::move(out.bytes));
   w.reserve_bits(80 + support_bits(indices.size(), d) + indices.size() * precision_bits(p));
   const std::uint64_t header = write_header(w, id, d);
   write_support(w, indices, d);
-  for (std::uint32_t j : indices) write_value(w, value_scale * static_cast<double>(x[j]), p);
+  for (std::size_t i = 0; i < indices.size(); ++i) {
+    write_value(w, value_scale * static_cast<double>(value(i)), p);
+  }
   finish_message(w, header, out);
+}
+
+}  // namespace
+
+template <class T>
+void encode_sparse(CodecId id, std::span<const T> x, std::span<const std::uint32_t> indices,
+                   double value_scale, Precision p, Message& out) {
+  write_sparse(
+      id, x.size(), indices, [&](std::size_t i) { return x[indices[i]]; }, value_scale, p, out);
 }
 
 template <class T>
 void encode_sparse_values(CodecId id, std::size_t d, std::span<const std::uint32_t> indices,
                           std::span<const T> values, double value_scale, Precision p,
                           Message& out) {
-  BitWriter w(std::move(out.bytes));
-  w.reserve_bits(80 + support_bits(indices.size(), d) + indices.size() * precision_bits(p));
-  const std::uint64_t header = write_header(w, id, d);
-  write_support(w, indices, d);
-  for (T v : values) write_value(w, value_scale * static_cast<double>(v), p);
-  finish_message(w, header, out);
+  write_sparse(
+      id, d, indices, [&](std::size_t i) { return values[i]; }, value_scale, p, out);
 }
 
 template <class T>
