@@ -6,9 +6,7 @@
 #include <numbers>
 #include <stdexcept>
 
-#if defined(__x86_64__) && defined(__GNUC__)
-#include <immintrin.h>
-#endif
+#include "dcopt/core/philox.hpp"
 
 namespace dcopt {
 namespace {
@@ -17,148 +15,6 @@ std::uint64_t mix64(std::uint64_t z) {
   z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
   z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
   return z ^ (z >> 31);
-}
-
-inline void mulhilo(std::uint32_t a, std::uint32_t b, std::uint32_t& hi, std::uint32_t& lo) {
-  std::uint64_t p = static_cast<std::uint64_t>(a) * b;
-  hi = static_cast<std::uint32_t>(p >> 32);
-  lo = static_cast<std::uint32_t>(p);
-}
-
-constexpr std::uint32_t kPhiloxM0 = 0xD2511F53u, kPhiloxM1 = 0xCD9E8D57u;
-constexpr std::uint32_t kPhiloxW0 = 0x9E3779B9u, kPhiloxW1 = 0xBB67AE85u;
-
-// Philox-4x32-10 of the counter (block, c2, c3) under `key`: the four words of one block.
-void philox_block(const std::uint32_t key[2], std::uint64_t block, std::uint32_t c2,
-                  std::uint32_t c3, std::uint32_t out[4]) {
-  std::uint32_t c0 = static_cast<std::uint32_t>(block),
-                c1 = static_cast<std::uint32_t>(block >> 32);
-  std::uint32_t k0 = key[0], k1 = key[1];
-  for (int r = 0; r < 10; ++r) {
-    std::uint32_t hi0, lo0, hi1, lo1;
-    mulhilo(kPhiloxM0, c0, hi0, lo0);
-    mulhilo(kPhiloxM1, c2, hi1, lo1);
-    std::uint32_t n0 = hi1 ^ c1 ^ k0;
-    std::uint32_t n1 = lo1;
-    std::uint32_t n2 = hi0 ^ c3 ^ k1;
-    std::uint32_t n3 = lo0;
-    c0 = n0;
-    c1 = n1;
-    c2 = n2;
-    c3 = n3;
-    k0 += kPhiloxW0;
-    k1 += kPhiloxW1;
-  }
-  out[0] = c0;
-  out[1] = c1;
-  out[2] = c2;
-  out[3] = c3;
-}
-
-#if defined(__x86_64__) && defined(__GNUC__)
-#define DCOPT_PHILOX_AVX2 1
-constexpr std::size_t kAvx2Blocks = 16;  // two groups of 8 counters in flight
-
-__attribute__((target("avx2"))) inline void mulhilo8(__m256i a, __m256i m, __m256i& hi,
-                                                     __m256i& lo) {
-  // vpmuludq multiplies the even 32-bit lanes into 64-bit products; the odd lanes are shifted
-  // down for a second multiply, and the halves are blended back into lane order.
-  const __m256i even = _mm256_mul_epu32(a, m);
-  const __m256i odd = _mm256_mul_epu32(_mm256_srli_epi64(a, 32), m);
-  lo = _mm256_blend_epi32(even, _mm256_slli_epi64(odd, 32), 0xAA);
-  hi = _mm256_blend_epi32(_mm256_srli_epi64(even, 32), odd, 0xAA);
-}
-
-// philox_block for blocks first, ..., first + 16 n - 1 (the counters of 8 blocks per register,
-// the same integer arithmetic lane by lane), written in block order.
-__attribute__((target("avx2"))) void philox_blocks_avx2(const std::uint32_t key[2],
-                                                        std::uint64_t first, std::size_t n,
-                                                        std::uint32_t c2, std::uint32_t c3,
-                                                        std::uint32_t* out) {
-  constexpr int G = 2;
-  const __m256i m0 = _mm256_set1_epi32(static_cast<int>(kPhiloxM0));
-  const __m256i m1 = _mm256_set1_epi32(static_cast<int>(kPhiloxM1));
-  const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-  const __m256i flip = _mm256_set1_epi32(INT32_MIN);
-  for (std::size_t i = 0; i < n; ++i, first += kAvx2Blocks, out += 4 * kAvx2Blocks) {
-    __m256i v0[G], v1[G], v2[G], v3[G];
-    for (int g = 0; g < G; ++g) {
-      const std::uint64_t base = first + 8 * static_cast<std::uint64_t>(g);
-      const __m256i base_lo = _mm256_set1_epi32(static_cast<int>(static_cast<std::uint32_t>(base)));
-      const __m256i lo = _mm256_add_epi32(base_lo, lane);
-      // A lane whose low word wrapped (unsigned lo < base_lo) carries into the high word; the
-      // compare yields -1 there.
-      const __m256i carry =
-          _mm256_cmpgt_epi32(_mm256_xor_si256(base_lo, flip), _mm256_xor_si256(lo, flip));
-      v0[g] = lo;
-      v1[g] = _mm256_sub_epi32(
-          _mm256_set1_epi32(static_cast<int>(static_cast<std::uint32_t>(base >> 32))), carry);
-      v2[g] = _mm256_set1_epi32(static_cast<int>(c2));
-      v3[g] = _mm256_set1_epi32(static_cast<int>(c3));
-    }
-    std::uint32_t k0 = key[0], k1 = key[1];
-    for (int r = 0; r < 10; ++r) {
-      const __m256i vk0 = _mm256_set1_epi32(static_cast<int>(k0));
-      const __m256i vk1 = _mm256_set1_epi32(static_cast<int>(k1));
-      for (int g = 0; g < G; ++g) {
-        __m256i hi0, lo0, hi1, lo1;
-        mulhilo8(v0[g], m0, hi0, lo0);
-        mulhilo8(v2[g], m1, hi1, lo1);
-        v0[g] = _mm256_xor_si256(_mm256_xor_si256(hi1, v1[g]), vk0);
-        v1[g] = lo1;
-        v2[g] = _mm256_xor_si256(_mm256_xor_si256(hi0, v3[g]), vk1);
-        v3[g] = lo0;
-      }
-      k0 += kPhiloxW0;
-      k1 += kPhiloxW1;
-    }
-    for (int g = 0; g < G; ++g) {
-      // Transpose: register w holds word w of 8 blocks; memory wants the 4 words of each block.
-      const __m256i t0 = _mm256_unpacklo_epi32(v0[g], v1[g]);  // blocks 0, 1 | 4, 5: words 0-1
-      const __m256i t1 = _mm256_unpacklo_epi32(v2[g], v3[g]);  // words 2-3
-      const __m256i t2 = _mm256_unpackhi_epi32(v0[g], v1[g]);  // blocks 2, 3 | 6, 7
-      const __m256i t3 = _mm256_unpackhi_epi32(v2[g], v3[g]);
-      const __m256i b04 = _mm256_unpacklo_epi64(t0, t1);
-      const __m256i b15 = _mm256_unpackhi_epi64(t0, t1);
-      const __m256i b26 = _mm256_unpacklo_epi64(t2, t3);
-      const __m256i b37 = _mm256_unpackhi_epi64(t2, t3);
-      auto* o = reinterpret_cast<__m256i*>(out + 32 * g);
-      _mm256_storeu_si256(o + 0, _mm256_permute2x128_si256(b04, b15, 0x20));
-      _mm256_storeu_si256(o + 1, _mm256_permute2x128_si256(b26, b37, 0x20));
-      _mm256_storeu_si256(o + 2, _mm256_permute2x128_si256(b04, b15, 0x31));
-      _mm256_storeu_si256(o + 3, _mm256_permute2x128_si256(b26, b37, 0x31));
-    }
-  }
-}
-
-bool cpu_has_avx2() {
-  static const bool has = __builtin_cpu_supports("avx2");
-  return has;
-}
-#endif
-
-// philox_block for n consecutive blocks from `first`, 4 n words into out.
-void philox_blocks(const std::uint32_t key[2], std::uint64_t first, std::size_t n, std::uint32_t c2,
-                   std::uint32_t c3, std::uint32_t* out) {
-  std::size_t done = 0;
-#ifdef DCOPT_PHILOX_AVX2
-  // A rest of 6 or more blocks is one more AVX2 group into a buffer (its surplus blocks
-  // discarded; a group of 16 costs about as much as 6 blocks one at a time): peek_u32 after a
-  // skip that left the stream mid-block asks for 4 k - 1 blocks, 15 past the last full group
-  // for the draw chunks of 512 words.
-  constexpr std::size_t kMinRest = 6;
-  if (n >= kMinRest && cpu_has_avx2()) {
-    done = n / kAvx2Blocks * kAvx2Blocks;
-    if (done > 0) philox_blocks_avx2(key, first, n / kAvx2Blocks, c2, c3, out);
-    if (n - done >= kMinRest) {
-      std::uint32_t group[4 * kAvx2Blocks];
-      philox_blocks_avx2(key, first + done, 1, c2, c3, group);
-      std::copy(group, group + 4 * (n - done), out + 4 * done);
-      done = n;
-    }
-  }
-#endif
-  for (; done < n; ++done) philox_block(key, first + done, c2, c3, out + 4 * done);
 }
 
 // Sorts values below n (n <= 2^32) ascending: an LSD radix sort by bytes, over only the bytes
@@ -222,15 +78,8 @@ void Rng::refill() {
 void Rng::peek_u32(std::span<std::uint32_t> out) const {
   std::size_t i = 0;
   for (int u = used_; u < 4 && i < out.size(); ++u) out[i++] = buf_[u];
-  std::uint64_t block = block_counter();  // the next block refill() would generate
-  const std::size_t full = (out.size() - i) / 4;
-  philox_blocks(key_, block, full, ctr_[2], ctr_[3], out.data() + i);
-  i += 4 * full;
-  if (i < out.size()) {
-    std::uint32_t last[4];
-    philox_block(key_, block + full, ctr_[2], ctr_[3], last);
-    for (unsigned w = 0; i < out.size(); ++w) out[i++] = last[w];
-  }
+  // The next block refill() would generate, and those after it.
+  philox_words(key_, block_counter(), out.size() - i, ctr_[2], ctr_[3], out.data() + i);
 }
 
 void Rng::skip_u32(std::uint64_t n) {

@@ -52,9 +52,9 @@ class Rng {
   /// Block draws, for codecs that need one number per entry of a long vector. The stream is a
   /// sequence of 32-bit words (next_u64 takes two, low word first; uniform takes one next_u64);
   /// these read it many words at a time and give exactly the words, and leave the Rng in exactly
-  /// the state, that as many next_u32() calls would. Generating 16 counters' Philox rounds at
-  /// once vectorizes (AVX2 when the CPU has it, chosen at run time; a portable loop otherwise,
-  /// with the same output).
+  /// the state, that as many next_u32() calls would. Generating many counters' Philox rounds at
+  /// once vectorizes (philox.hpp: AVX-512 or AVX2 when the CPU has it, chosen at run time; a
+  /// portable loop otherwise, with the same output).
   ///
   /// The next out.size() words, consumed.
   void fill_u32(std::span<std::uint32_t> out) {
