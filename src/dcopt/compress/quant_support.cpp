@@ -5,6 +5,7 @@
 #include <sstream>
 #include <string>
 
+#include "dcopt/compress/sum_of_squares.hpp"
 #include "dcopt/core/error.hpp"
 
 namespace dcopt {
@@ -36,13 +37,8 @@ double checked_max_abs(std::span<const T> x, std::string_view codec) {
 
 template <class T>
 double checked_l2_norm(std::span<const T> x, std::string_view codec) {
-  double sum = 0.0, m = 0.0;
-  for (T e : x) {
-    const double v = e;
-    double a = std::fabs(v);
-    sum += v * v;
-    m = a > m ? a : m;
-  }
+  const SquaresAndMax q = sum_of_squares(x);
+  const double sum = q.sum, m = q.max_abs;
   if (!(sum <= DBL_MAX)) require_finite_input(x, codec);  // NaN/inf entry, or overflow
   if (m == 0.0) return 0.0;
   // Squares overflow above ~2^511 and lose precision (subnormal) below ~2^-511: rescale by the

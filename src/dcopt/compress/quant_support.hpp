@@ -23,7 +23,9 @@ template <class T>
 void require_finite_input(std::span<const T> x, std::string_view codec);
 
 /// max(||x||_2, max_j |x_j|): the l2 norm, computed without overflow or underflow for any
-/// finite x, and never below an entry's magnitude (so |x_j| / norm <= 1 holds exactly).
+/// finite x, and never below an entry's magnitude (so |x_j| / norm <= 1 holds exactly). The
+/// squares are summed in eight lanes (sum_of_squares.hpp; that order fixes the norm's bits);
+/// only an input whose largest entry is beyond 2^+-500 takes a second, rescaled, serial pass.
 /// Non-finite entries: InvalidArgument via require_finite_input.
 template <class T>
 double checked_l2_norm(std::span<const T> x, std::string_view codec);
