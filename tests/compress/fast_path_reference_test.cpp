@@ -22,6 +22,7 @@
 #include "dcopt/compress/codec_header.hpp"
 #include "dcopt/compress/codec_spec.hpp"
 #include "dcopt/compress/int8_stochastic_avx2.hpp"
+#include "dcopt/compress/natural_dithering_avx2.hpp"
 #include "dcopt/compress/quant_support.hpp"
 #include "dcopt/compress/registry.hpp"
 #include "dcopt/compress/sparse_support.hpp"
@@ -482,6 +483,73 @@ TEST(FastPaths, StochasticInt8EncodeAtRoundUpEdge) {
     ASSERT_EQ(got.bytes, want.bytes) << seed;
     EXPECT_EQ(static_cast<std::int8_t>(got.bytes.back()), 4) << seed;  // rounded up
     EXPECT_EQ(r.next_u64(), r_ref.next_u64()) << seed;
+  }
+}
+
+// natural_dithering's AVX2 kernel at the edges of its two compares, entry by entry in every
+// lane of its 8-entry groups (m = 16, norm 1, s = 8: lowest level 2^-7, biased exponent 1016,
+// below = 2^7). Upper case y = 0.75 (exponent 2^-1, index 7 or 8; the mantissa's top 32 bits
+// are H = 2^31): word H - 1 rounds up to level 1 (index 8), H ties (the per-entry loop draws a
+// second word), H + 1 stays at 2^-1. Lower case y = 5 * 2^-39 (fraction of the lowest level
+// 5 * 2^-32, N = 5): word 4 rounds up to index 1, 5 ties, 6 gives 0 (and drops the sign).
+// Exact levels (1, 2^-3) and 0 draw nothing. The other entries are either all -0.75 with word
+// H + 1 (code 7 << 1 | 1: every group has an upper-case entry) or all -2^-20 with word 2^19 + 1
+// (f2 = 2^19: code 0; a group of lower-case entries takes the kernel's short path).
+template <class T>
+void expect_dithering_kernel_edges(double filler, std::uint32_t filler_word,
+                                   std::uint32_t filler_code) {
+  constexpr std::size_t m = 16;
+  constexpr std::uint32_t lowest = 1016, H = 0x8000'0000u;
+  const double below = 0x1p7;
+  struct Case {
+    double y;
+    std::uint32_t word;
+    std::uint32_t index;  // 0 when irregular
+    std::uint32_t need;
+    bool irregular;
+  };
+  const Case cases[] = {
+      {0.75, H - 1, 8, 1, false},    {0.75, H, 0, 1, true},        {0.75, H + 1, 7, 1, false},
+      {5 * 0x1p-39, 4, 1, 1, false}, {5 * 0x1p-39, 5, 0, 1, true}, {5 * 0x1p-39, 6, 0, 1, false},
+      {1.0, 0, 8, 0, false},         {0x1p-3, 0, 5, 0, false},     {0.0, 0, 0, 0, false},
+  };
+  for (const Case& c : cases) {
+    for (std::size_t lane = 0; lane < m; ++lane) {
+      for (double sign : {1.0, -1.0}) {
+        T p[m];
+        std::uint32_t words[m], need[m], codes[m];
+        for (std::size_t j = 0; j < m; ++j) {
+          p[j] = static_cast<T>(filler);
+          words[j] = filler_word;
+        }
+        p[lane] = static_cast<T>(sign * c.y);
+        words[lane] = c.word;
+        const unsigned flags = dithering_codes_avx2(p, m, 1.0, lowest, below, words, need, codes);
+        const std::string where = "y=" + std::to_string(c.y) + " word=" + std::to_string(c.word) +
+                                  " lane=" + std::to_string(lane) + " sign=" + std::to_string(sign);
+        EXPECT_EQ(flags,
+                  (c.irregular ? kChunkIrregular : 0u) | (c.need == 0 ? kChunkSkippedDraws : 0u))
+            << where;
+        if (c.irregular) continue;
+        const std::uint32_t sign_bit = sign < 0 && c.index != 0 ? 1 : 0;
+        for (std::size_t j = 0; j < m; ++j) {
+          EXPECT_EQ(codes[j], j == lane ? (c.index << 1) | sign_bit : filler_code)
+              << where << " j=" << j;
+          EXPECT_EQ(need[j], j == lane ? c.need : 1u) << where << " j=" << j;
+        }
+      }
+    }
+  }
+}
+
+TEST(FastPaths, NaturalDitheringKernelEdges) {
+  if (!cpu_has_avx2()) GTEST_SKIP() << "no AVX2";
+  for (int f = 0; f < 2; ++f) {
+    const double filler = f == 0 ? -0.75 : -0x1p-20;
+    const std::uint32_t word = f == 0 ? 0x8000'0001u : (1u << 19) + 1;
+    const std::uint32_t code = f == 0 ? (7u << 1) | 1u : 0u;
+    expect_dithering_kernel_edges<double>(filler, word, code);
+    expect_dithering_kernel_edges<float>(filler, word, code);
   }
 }
 

@@ -9,6 +9,7 @@
 
 #include "dcopt/compress/codec_header.hpp"
 #include "dcopt/compress/codec_of.hpp"
+#include "dcopt/compress/natural_dithering_avx2.hpp"
 #include "dcopt/compress/quant_support.hpp"
 #include "dcopt/compress/thread_scratch.hpp"
 #include "dcopt/core/bit_pack.hpp"
@@ -20,13 +21,13 @@ namespace {
 constexpr std::uint64_t kMaxLevels = 64;
 
 // code_of for n entries with entry j drawing words[j] (draw_in_chunks); ties are irregular.
-// Both cases are computed for every entry and selected by masks, so that it vectorizes.
+// Both cases are computed for every entry and selected by masks. The portable kernel; CPUs with
+// AVX2 run dithering_codes_avx2 (the same bits, natural_dithering_avx2.hpp) on all but the last
+// n % 8 entries.
 template <class T>
-DCOPT_KERNEL_INLINE unsigned dithering_codes(const T* __restrict x, std::size_t n, double norm,
-                                             std::uint32_t lowest, double below,
-                                             const std::uint32_t* __restrict words,
-                                             std::uint32_t* __restrict need,
-                                             std::uint32_t* __restrict codes) {
+unsigned dithering_codes(const T* __restrict x, std::size_t n, double norm, std::uint32_t lowest,
+                         double below, const std::uint32_t* __restrict words,
+                         std::uint32_t* __restrict need, std::uint32_t* __restrict codes) {
   std::uint32_t irregular = 0, skipped = 0;
   for (std::size_t j = 0; j < n; ++j) {
     const double v = x[j];
@@ -59,8 +60,6 @@ DCOPT_KERNEL_INLINE unsigned dithering_codes(const T* __restrict x, std::size_t 
   }
   return (irregular != 0 ? kChunkIrregular : 0) | (skipped != 0 ? kChunkSkippedDraws : 0);
 }
-
-DCOPT_AVX2_KERNEL(dithering_codes)
 
 class NaturalDithering final : public CodecOf<NaturalDithering> {
  public:
@@ -101,9 +100,15 @@ class NaturalDithering final : public CodecOf<NaturalDithering> {
       draw_in_chunks(
           rng, x.size(),
           [&](std::size_t lo, std::size_t n, const std::uint32_t* words, std::uint32_t* need) {
-            return DCOPT_CALL_KERNEL(dithering_codes, x.data() + lo, n, norm,
-                                     static_cast<std::uint32_t>(lowest_biased()), below_scale(),
-                                     words, need, codes);
+            const auto lowest = static_cast<std::uint32_t>(lowest_biased());
+            const std::size_t vec = cpu_has_avx2() ? n / 8 * 8 : 0;
+            unsigned flags = 0;
+            if (vec > 0) {
+              flags = dithering_codes_avx2(x.data() + lo, vec, norm, lowest, below_scale(), words,
+                                           need, codes);
+            }
+            return flags | dithering_codes(x.data() + lo + vec, n - vec, norm, lowest,
+                                           below_scale(), words + vec, need + vec, codes + vec);
           },
           [&](std::size_t lo, std::size_t n) {
             for (std::size_t i = 0; i < n; ++i) codes[i] = code_of(x[lo + i], norm, rng);
