@@ -23,6 +23,7 @@
 #include "dcopt/compress/codec_spec.hpp"
 #include "dcopt/compress/int8_stochastic_avx2.hpp"
 #include "dcopt/compress/natural_dithering_avx2.hpp"
+#include "dcopt/compress/qsgd_avx2.hpp"
 #include "dcopt/compress/quant_support.hpp"
 #include "dcopt/compress/registry.hpp"
 #include "dcopt/compress/sparse_support.hpp"
@@ -551,6 +552,58 @@ TEST(FastPaths, NaturalDitheringKernelEdges) {
     expect_dithering_kernel_edges<double>(filler, word, code);
     expect_dithering_kernel_edges<float>(filler, word, code);
   }
+}
+
+// qsgd's AVX2 kernel at the edges of its compare, in every lane of two groups of 4 (m = 8;
+// s_over_norm 1, s = 16, so t = min(|x|, 16)). t = 3 + 5 * 2^-32 (N = 5): word 4 rounds up to
+// level 4, word 5 ties (left to the per-entry loop), word 6 stays at 3. t = 16 (|x| = 20 is
+// clamped), t = 2 and 0 draw nothing; a zero level drops the sign. The other entries are
+// -1.5 with word 2^31 + 1 (rounds down: level 1, negative).
+template <class T>
+void expect_qsgd_kernel_edges() {
+  constexpr std::size_t m = 8;
+  struct Case {
+    double x;
+    std::uint32_t word, level, need;
+    bool irregular;
+  };
+  const double edge = 3.0 + 5.0 * 0x1p-32;
+  const Case cases[] = {{edge, 4, 4, 1, false},  {edge, 5, 0, 1, true}, {edge, 6, 3, 1, false},
+                        {20.0, 0, 16, 0, false}, {2.0, 0, 2, 0, false}, {0.0, 0, 0, 0, false}};
+  for (const Case& c : cases) {
+    if (static_cast<double>(static_cast<T>(c.x)) != c.x) continue;  // not exact in fp32
+    for (std::size_t lane = 0; lane < m; ++lane) {
+      for (double sign : {1.0, -1.0}) {
+        T p[m];
+        std::uint32_t words[m], need[m], levels[m];
+        for (std::size_t j = 0; j < m; ++j) {
+          p[j] = static_cast<T>(-1.5);
+          words[j] = 0x8000'0001u;
+        }
+        p[lane] = static_cast<T>(sign * c.x);
+        words[lane] = c.word;
+        const unsigned flags = qsgd_levels_avx2(p, m, 1.0, 16.0, words, need, levels);
+        const std::string where = "x=" + std::to_string(c.x) + " word=" + std::to_string(c.word) +
+                                  " lane=" + std::to_string(lane) + " sign=" + std::to_string(sign);
+        EXPECT_EQ(flags,
+                  (c.irregular ? kChunkIrregular : 0u) | (c.need == 0 ? kChunkSkippedDraws : 0u))
+            << where;
+        if (c.irregular) continue;
+        const std::uint32_t sign_bit = sign < 0 && c.level != 0 ? 1 : 0;
+        for (std::size_t j = 0; j < m; ++j) {
+          EXPECT_EQ(levels[j], j == lane ? (c.level << 1) | sign_bit : (1u << 1) | 1u)
+              << where << " j=" << j;
+          EXPECT_EQ(need[j], j == lane ? c.need : 1u) << where << " j=" << j;
+        }
+      }
+    }
+  }
+}
+
+TEST(FastPaths, QsgdKernelEdges) {
+  if (!cpu_has_avx2()) GTEST_SKIP() << "no AVX2";
+  expect_qsgd_kernel_edges<double>();
+  expect_qsgd_kernel_edges<float>();
 }
 
 // Encoding into a reused Message overwrites every byte of the previous message (int8 resizes

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "dcopt/compress/quant_support.hpp"
+#include "dcopt/compress/stochastic_round_avx2.hpp"
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
@@ -29,11 +30,6 @@ inline std::int32_t code_one(T x, double inv, std::uint32_t word, bool* irr, boo
   return static_cast<std::int32_t>(fl) + (up ? 1 : 0);
 }
 
-[[gnu::target("avx2")]] inline __m256d load4(const float* p) {
-  return _mm256_cvtps_pd(_mm_loadu_ps(p));
-}
-[[gnu::target("avx2")]] inline __m256d load4(const double* p) { return _mm256_loadu_pd(p); }
-
 // Entries p[0, 4) drawing words[0, 4): their codes as 4 int32; the lanes' irregular and drawing
 // masks are or-ed into *irr and and-ed into *all_draw.
 template <class T>
@@ -41,30 +37,19 @@ template <class T>
                                                                  const std::uint32_t* words,
                                                                  __m256d vinv, __m256d* irr,
                                                                  __m256d* all_draw) {
-  const __m256d two32 = _mm256_set1_pd(0x1p32), one = _mm256_set1_pd(1.0);
-  const __m256d zero = _mm256_setzero_pd(), off = _mm256_set1_pd(0x1p31);
+  const __m256d one = _mm256_set1_pd(1.0);
   const __m256d hi = _mm256_set1_pd(127.0), lo = _mm256_set1_pd(-127.0);
   // The per-entry loop's clamp, std::min(127.0, std::max(-127.0, x * inv)): maxpd(a, b) is
   // a > b ? a : b and minpd(a, b) is a < b ? a : b, the same selects (x is finite). |x * inv|
   // exceeds 127 only by a rounding (|x| <= scale), in the block's absmax entry, about one
   // block in three: clamped here, such a block no longer goes to the per-entry loop.
   const __m256d v = _mm256_min_pd(_mm256_max_pd(_mm256_mul_pd(load4(p), vinv), lo), hi);
-  const __m256d fl = _mm256_round_pd(v, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
-  const __m256d frac = _mm256_sub_pd(v, fl);
-  const __m256d f2 = _mm256_mul_pd(frac, two32);  // exact
-  // words[j] as a double: (w - 2^31) is an int32, converted exactly, plus 2^31 (exact).
-  const __m128i w = _mm_xor_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(words)),
-                                  _mm_set1_epi32(INT32_MIN));
-  const __m256d rd = _mm256_add_pd(_mm256_cvtepi32_pd(w), off);
-  const __m256d draws = _mm256_cmp_pd(frac, zero, _CMP_GT_OQ);
-  const __m256d up = _mm256_cmp_pd(_mm256_add_pd(rd, one), f2, _CMP_LE_OQ);
-  const __m256d le = _mm256_cmp_pd(rd, f2, _CMP_LE_OQ);
-  const __m256d tie = _mm256_andnot_pd(up, _mm256_and_pd(draws, le));
-  *irr = _mm256_or_pd(*irr, _mm256_or_pd(tie, _mm256_cmp_pd(frac, one, _CMP_GE_OQ)));
-  *all_draw = _mm256_and_pd(*all_draw, draws);
+  const Round4 r = round4(v, words);
+  *irr = _mm256_or_pd(*irr, _mm256_or_pd(r.tie, _mm256_cmp_pd(r.frac, one, _CMP_GE_OQ)));
+  *all_draw = _mm256_and_pd(*all_draw, r.draws);
   // floor(v) + 0 or 1 is an integer in [-127, 127] (v = 127 has no fraction): converted
   // exactly (-0 gives 0).
-  return _mm256_cvttpd_epi32(_mm256_add_pd(fl, _mm256_and_pd(up, one)));
+  return _mm256_cvttpd_epi32(rounded(r));
 }
 
 template <class T>

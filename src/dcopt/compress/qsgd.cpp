@@ -9,6 +9,7 @@
 
 #include "dcopt/compress/codec_header.hpp"
 #include "dcopt/compress/codec_of.hpp"
+#include "dcopt/compress/qsgd_avx2.hpp"
 #include "dcopt/compress/quant_support.hpp"
 #include "dcopt/compress/thread_scratch.hpp"
 #include "dcopt/core/bit_pack.hpp"
@@ -21,12 +22,12 @@ constexpr std::uint64_t kMaxLevels = std::uint64_t{1} << 24;
 
 // The exact loop's levels (sign | level << 1, 0 for level 0) for n entries, entry j drawing
 // words[j] (draw_in_chunks); ties are irregular. Not for a tiny norm (s / norm overflows).
-// t <= s <= 2^24, so floor(t) is the int32 truncation of t >= 0.
+// t <= s <= 2^24, so floor(t) is the int32 truncation of t >= 0. The portable kernel; CPUs with
+// AVX2 run qsgd_levels_avx2 (the same bits, qsgd_avx2.hpp) on all but the last n % 4 entries.
 template <class T>
-DCOPT_KERNEL_INLINE unsigned qsgd_levels(const T* __restrict x, std::size_t n, double s_over_norm,
-                                         double s_double, const std::uint32_t* __restrict words,
-                                         std::uint32_t* __restrict need,
-                                         std::uint32_t* __restrict levels) {
+unsigned qsgd_levels(const T* __restrict x, std::size_t n, double s_over_norm, double s_double,
+                     const std::uint32_t* __restrict words, std::uint32_t* __restrict need,
+                     std::uint32_t* __restrict levels) {
   std::uint32_t irregular = 0, skipped = 0;
   for (std::size_t j = 0; j < n; ++j) {
     const double xj = x[j];
@@ -47,8 +48,6 @@ DCOPT_KERNEL_INLINE unsigned qsgd_levels(const T* __restrict x, std::size_t n, d
   }
   return (irregular != 0 ? kChunkIrregular : 0) | (skipped != 0 ? kChunkSkippedDraws : 0);
 }
-
-DCOPT_AVX2_KERNEL(qsgd_levels)
 
 class Qsgd final : public CodecOf<Qsgd> {
  public:
@@ -107,14 +106,22 @@ class Qsgd final : public CodecOf<Qsgd> {
           pk.put_fixed(levels, n, 1 + level_bits_);
           return;
         }
-        for (std::size_t i = 0; i < n; ++i) {
-          if (levels[i] == 0) continue;
-          const std::size_t j = lo + i;
-          pk.put_gamma(j + 1 - last);
-          pk.put(levels[i] & 1, 1);
-          pk.put_gamma(levels[i] >> 1);
-          last = j + 1;
-          ++nnz;
+        // Most levels of a long vector are 0 (expected density s (s + sqrt(d)) / d): groups of
+        // 8 zeros are skipped with one test.
+        for (std::size_t g = 0; g < n; g += 8) {
+          const std::size_t end = std::min(n, g + 8);
+          std::uint32_t any = 0;
+          for (std::size_t i = g; i < end; ++i) any |= levels[i];
+          if (any == 0) continue;
+          for (std::size_t i = g; i < end; ++i) {
+            if (levels[i] == 0) continue;
+            const std::size_t j = lo + i;
+            pk.put_gamma(j + 1 - last);
+            pk.put(levels[i] & 1, 1);
+            pk.put_gamma(levels[i] >> 1);
+            last = j + 1;
+            ++nnz;
+          }
         }
       };
       if (tiny_norm) {
@@ -128,8 +135,14 @@ class Qsgd final : public CodecOf<Qsgd> {
         draw_in_chunks(
             rng, d,
             [&](std::size_t lo, std::size_t n, const std::uint32_t* words, std::uint32_t* need) {
-              return DCOPT_CALL_KERNEL(qsgd_levels, x.data() + lo, n, s_over_norm, s_double, words,
-                                       need, levels);
+              const std::size_t vec = cpu_has_avx2() ? n / 4 * 4 : 0;
+              unsigned flags = 0;
+              if (vec > 0) {
+                flags = qsgd_levels_avx2(x.data() + lo, vec, s_over_norm, s_double, words, need,
+                                         levels);
+              }
+              return flags | qsgd_levels(x.data() + lo + vec, n - vec, s_over_norm, s_double,
+                                         words + vec, need + vec, levels + vec);
             },
             exact, emit);
       }
