@@ -627,10 +627,11 @@ TEST(FastPaths, Int8EncodeIntoReusedMessage) {
 }
 
 TEST(BitPackerPutFixed, MatchesPutPerField) {
-  // Every width, field counts that leave each remainder of the 4- and 2-field groups, after a
-  // prefix that leaves the packer mid-word.
+  // Every width (groups of 64 / width fields, at most 32), field counts that leave many remainders,
+  // after a prefix that leaves the packer mid-word.
   for (unsigned width = 1; width <= 32; ++width) {
-    for (std::size_t n : {0u, 1u, 3u, 4u, 5u, 63u, 64u, 65u, 300u}) {
+    for (std::size_t n : {0u,  1u,  3u,  4u,  5u,  7u,  8u,  9u,  11u, 13u,  15u,
+                          16u, 17u, 20u, 22u, 31u, 33u, 63u, 64u, 65u, 300u, 1021u}) {
       for (unsigned prefix : {0u, 1u, 17u, 63u}) {
         Rng g(width, Purpose::test, n, prefix);
         std::vector<std::uint32_t> v(n);

@@ -50,15 +50,23 @@ class BitPacker {
 
   /// Append n fields of `width` bits each (1 <= width <= 32), v[0] first: the same bits as n
   /// put(v[i], width) calls. Each v[i] must be < 2^width. Fields are first joined into groups
-  /// of up to 4 (at most 64 bits; a vectorizable pass), so the serial shift-and-store chain runs
-  /// once per group, without a capacity check.
+  /// of as many as fit in 64 bits (at most 32; a vectorizable pass), so the serial
+  /// shift-and-store chain runs once per group, without a capacity check.
   void put_fixed(const std::uint32_t* v, std::size_t n, unsigned width) {
-    if (4 * width <= 64) {
-      put_grouped<4>(v, n, width);
-    } else if (2 * width <= 64) {
-      put_grouped<2>(v, n, width);
-    } else {
-      put_grouped<1>(v, n, width);
+    switch (width == 1 ? 32 : 64 / width) {
+      case 32: put_grouped<32>(v, n, width); break;
+      case 21: put_grouped<21>(v, n, width); break;
+      case 16: put_grouped<16>(v, n, width); break;
+      case 12: put_grouped<12>(v, n, width); break;
+      case 10: put_grouped<10>(v, n, width); break;
+      case 9: put_grouped<9>(v, n, width); break;
+      case 8: put_grouped<8>(v, n, width); break;
+      case 7: put_grouped<7>(v, n, width); break;
+      case 6: put_grouped<6>(v, n, width); break;
+      case 5: put_grouped<5>(v, n, width); break;
+      case 4: put_grouped<4>(v, n, width); break;
+      case 3: put_grouped<3>(v, n, width); break;
+      default: put_grouped<2>(v, n, width); break;
     }
   }
 
