@@ -127,8 +127,10 @@ __attribute__((target("avx2"))) void philox_blocks_avx2(const std::uint32_t key[
 
 // GCC 12's AVX-512 shift and shuffle intrinsics start from _mm512_undefined_epi32(), which
 // -Wmaybe-uninitialized reports wherever they inline (GCC bug 105593, fixed in GCC 13).
+#if !defined(__clang__)
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 constexpr std::size_t kAvx512Blocks = 32;  // two groups of 16 counters in flight
 
 __attribute__((target("avx512f"))) inline void mulhilo16(__m512i a, __m512i m, __m512i& hi,
@@ -206,7 +208,9 @@ __attribute__((target("avx512f"))) void philox_blocks_avx512(const std::uint32_t
   }
 }
 
+#if !defined(__clang__)
 #pragma GCC diagnostic pop
+#endif
 
 bool cpu_has(PhiloxPath path) {
   static const bool avx2 = __builtin_cpu_supports("avx2");
