@@ -1,6 +1,7 @@
 #include "dcopt/compress/natural_dithering_avx2.hpp"
 
 #include "dcopt/compress/quant_support.hpp"
+#include "dcopt/compress/stochastic_round_avx2.hpp"
 
 #if DCOPT_HAVE_AVX2_KERNELS
 #include <immintrin.h>
@@ -28,11 +29,12 @@ struct Consts {
   return c;
 }
 
-// Four entries v (widened to double), their words r (zero-extended to 64 bits). A group whose
-// four entries are all below the lowest level (most groups of a long vector at the default s:
+// Four entries v (widened to double), their words (also as r, zero-extended to 64 bits). A group
+// whose four entries are all below the lowest level (most groups of a long vector at the default s:
 // the lowest level 2^-7 of a norm ~ sqrt(d) times an entry's size) takes the short path, which
 // computes only that case; either path gives the same lanes.
-[[gnu::target("avx2")]] inline Lanes four(__m256d v, __m256i r, const Consts& c) {
+[[gnu::target("avx2")]] inline Lanes four(__m256d v, const std::uint32_t* words, __m256i r,
+                                          const Consts& c) {
   const __m256i abs_mask = _mm256_set1_epi64x(0x7FFF'FFFF'FFFF'FFFFll);
   const __m256i one = _mm256_set1_epi64x(1);
   const __m256i zero = _mm256_setzero_si256();
@@ -41,15 +43,10 @@ struct Consts {
   const __m256i eb = _mm256_srli_epi64(bits, 52);  // y >= 0: no sign bit
   const __m256i upper = _mm256_cmpgt_epi64(eb, c.lowest_m1);
   const __m256i sign = _mm256_srli_epi64(_mm256_castpd_si256(v), 63);
-  // Below the lowest level (bernoulli_exact of y * 2^(s-1) < 1): r < 2^32 as a double, exactly.
-  const __m256d two52 = _mm256_set1_pd(0x1p52);
-  const __m256d rd =
-      _mm256_sub_pd(_mm256_castsi256_pd(_mm256_or_si256(r, _mm256_castpd_si256(two52))), two52);
-  const __m256d f2 = _mm256_mul_pd(_mm256_mul_pd(y, c.below), _mm256_set1_pd(0x1p32));
-  const __m256d draws_lo = _mm256_cmp_pd(y, _mm256_setzero_pd(), _CMP_GT_OQ);
-  const __m256d up_lo = _mm256_cmp_pd(_mm256_add_pd(rd, _mm256_set1_pd(1.0)), f2, _CMP_LE_OQ);
-  const __m256d tie_lo =
-      _mm256_andnot_pd(up_lo, _mm256_and_pd(draws_lo, _mm256_cmp_pd(rd, f2, _CMP_LE_OQ)));
+  // Below the lowest level: bernoulli_exact of y * 2^(s-1), which is in [0, 1) there, so its
+  // floor is 0 and its fraction itself (the lanes of the upper case are not used).
+  const Round4 lo = round4(_mm256_mul_pd(y, c.below), words);
+  const __m256d up_lo = lo.up, draws_lo = lo.draws, tie_lo = lo.tie;
   const __m256i idx_lo = _mm256_and_si256(_mm256_castpd_si256(up_lo), one);  // 0 or 1
   const __m256i need_lo = _mm256_and_si256(_mm256_castpd_si256(draws_lo), one);
   Lanes out;
@@ -82,11 +79,6 @@ struct Consts {
   return _mm256_permutevar8x32_epi32(mixed, _mm256_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7));
 }
 
-[[gnu::target("avx2")]] inline __m256d widen4(const float* p) {
-  return _mm256_cvtps_pd(_mm_loadu_ps(p));
-}
-[[gnu::target("avx2")]] inline __m256d widen4(const double* p) { return _mm256_loadu_pd(p); }
-
 template <class T>
 [[gnu::target("avx2")]] unsigned codes_avx2(const T* p, std::size_t m, double norm_,
                                             std::uint32_t lowest, double below_,
@@ -96,9 +88,10 @@ template <class T>
   __m256i irregular = _mm256_setzero_si256(), drew = _mm256_set1_epi32(1);
   for (std::size_t j = 0; j < m; j += 8) {
     const __m256i w = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(words + j));
-    const Lanes a = four(widen4(p + j), _mm256_cvtepu32_epi64(_mm256_castsi256_si128(w)), c);
-    const Lanes b =
-        four(widen4(p + j + 4), _mm256_cvtepu32_epi64(_mm256_extracti128_si256(w, 1)), c);
+    const Lanes a =
+        four(load4(p + j), words + j, _mm256_cvtepu32_epi64(_mm256_castsi256_si128(w)), c);
+    const Lanes b = four(load4(p + j + 4), words + j + 4,
+                         _mm256_cvtepu32_epi64(_mm256_extracti128_si256(w, 1)), c);
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(codes + j), narrow(a.code, b.code));
     const __m256i n = narrow(a.need, b.need);
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(need + j), n);

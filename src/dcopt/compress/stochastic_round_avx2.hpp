@@ -1,10 +1,11 @@
 #pragma once
 // Stochastic rounding of four doubles against their four random words, in AVX2 registers: the
-// step shared by the AVX2 kernels of int8 (stochastic rounding) and qsgd. Per lane, as
-// bernoulli_exact (quant_support.hpp) decides with one word: floor(v), the fraction
-// frac = v - floor(v) and f2 = frac * 2^32 (exact), the word w as a double; up iff
-// w + 1 <= f2 (probability frac up to 2^-32), draws iff frac > 0, and a tie (the per-entry loop
-// draws a second word) iff draws and w <= f2 < w + 1. Masks are all-ones lanes.
+// step shared by the AVX2 kernels of int8 (stochastic rounding), qsgd and natural_dithering
+// (below its lowest level). Per lane, as bernoulli_exact (quant_support.hpp) decides with one
+// word: floor(v), the fraction frac = v - floor(v) and f2 = frac * 2^32 (exact), the word w as
+// a double; up iff w + 1 <= f2 (probability frac up to 2^-32), draws iff frac > 0, and a tie
+// (the per-entry loop draws a second word) iff draws and w <= f2 < w + 1. Masks are all-ones
+// lanes.
 //
 // Include only from translation units whose callers are compiled for AVX2
 // ([[gnu::target("avx2")]]) and run them only when cpu_has_avx2() (quant_support.hpp).
