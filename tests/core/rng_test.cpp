@@ -142,6 +142,32 @@ TEST(Rng, SelectionSamplingMatchesTheDrawByDrawLoop) {
   }
 }
 
+// Floyd's algorithm (k < n/4) reads its words in blocks and keeps a bitmap or a hash set: the
+// output and the words consumed must be those of one below(j + 1) per index drawn, whichever set
+// holds the indices (n <= 512 k: bitmap; larger n: hash set) and across several blocks (k > 128).
+TEST(Rng, FloydSamplingMatchesTheDrawByDrawLoop) {
+  for (std::uint64_t seed = 0; seed < 8; ++seed) {
+    for (std::size_t n : {5u, 8u, 40u, 112u, 1000u, 5121u, 5119u, 100000u, 3000000u}) {
+      for (std::size_t k : {1u, 2u, 10u, 129u, 300u}) {
+        if (k * 4 >= n) continue;
+        Rng a(seed, Purpose::test, n, k), b(seed, Purpose::test, n, k);
+        a.next_u32();  // start mid-buffer
+        b.next_u32();
+        std::vector<std::uint32_t> got;
+        a.sample_without_replacement(k, n, got);
+        std::set<std::uint32_t> taken;
+        for (std::size_t j = n - k; j < n; ++j) {
+          const auto t = static_cast<std::uint32_t>(b.below(j + 1));
+          taken.insert(taken.count(t) != 0 ? static_cast<std::uint32_t>(j) : t);
+        }
+        const std::vector<std::uint32_t> want(taken.begin(), taken.end());
+        ASSERT_EQ(got, want) << "seed " << seed << " n " << n << " k " << k;
+        ASSERT_EQ(a.next_u64(), b.next_u64()) << "seed " << seed << " n " << n << " k " << k;
+      }
+    }
+  }
+}
+
 TEST(RngBlocks, FillMatchesScalarDrawsAtEveryOffsetAndLength) {
   // Offsets 0..5 cover every position inside the 4-word buffer; lengths cover short draws,
   // lengths around one AVX2 group (16 blocks = 64 words) and a long one with an odd tail.

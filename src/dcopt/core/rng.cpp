@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cmath>
 #include <numbers>
 #include <stdexcept>
@@ -52,6 +53,45 @@ void sort_below(std::vector<std::uint32_t>& v, std::size_t n) {
   }
   if (src != v.data()) std::copy(src, src + size, v.data());
 }
+
+// Rng::below(m) draws from words read in blocks of up to `kWords` (peek_u32, then one skip_u32
+// for what was used): the same values, and the same words consumed, as one below() per draw. A
+// draw whose rejection test fails (probability below m / 2^64) is left to below() itself, which
+// then reads exactly the words the draw-by-draw loop would. finish() consumes the words used.
+class BlockBelow {
+ public:
+  static constexpr std::size_t kWords = 256;
+  /// `expected`: about how many words the caller will use (the first block's size).
+  BlockBelow(Rng& rng, std::size_t expected) : rng_(rng), next_block_(expected) {}
+  std::uint64_t operator()(std::uint64_t m) {
+    if (pos_ + 2 > have_) refill();
+    const std::uint64_t x = (static_cast<std::uint64_t>(words_[pos_ + 1]) << 32) | words_[pos_];
+    const unsigned __int128 prod = static_cast<unsigned __int128>(x) * m;
+    const auto low = static_cast<std::uint64_t>(prod);
+    if (low < m && low < (0 - m) % m) [[unlikely]] {
+      finish();
+      return rng_.below(m);
+    }
+    pos_ += 2;
+    return static_cast<std::uint64_t>(prod >> 64);
+  }
+  void finish() {
+    rng_.skip_u32(pos_);
+    pos_ = have_ = 0;
+  }
+
+ private:
+  void refill() {
+    finish();
+    have_ = std::clamp<std::size_t>(next_block_ + (next_block_ & 1), 2, kWords);
+    next_block_ = kWords;
+    rng_.peek_u32(std::span<std::uint32_t>(words_, have_));
+  }
+  Rng& rng_;
+  std::size_t next_block_;
+  std::size_t pos_ = 0, have_ = 0;
+  std::uint32_t words_[kWords];
+};
 
 }  // namespace
 
@@ -186,7 +226,31 @@ void Rng::sample_without_replacement(std::size_t k, std::size_t n,
     }
     return;
   }
-  // Floyd's algorithm with an open-addressing set sized to k: O(k) expected, independent of n.
+  // Floyd's algorithm: for j = n-k, ..., n-1, t = below(j + 1) is taken unless it already is,
+  // then j is. O(k) draws, independent of n; the draws read their words in blocks (BlockBelow).
+  // The taken set is a bitmap when n is at most 512 bits per index drawn (the sorted output is
+  // then read off the bitmap: no sort), else an open-addressing hash set sized to k.
+  BlockBelow draw(*this, 2 * k);
+  const std::size_t words = (n + 63) / 64;
+  if (words <= 8 * k) {
+    thread_local std::vector<std::uint64_t> taken;  // per-thread scratch, see sort_below
+    taken.assign(words, 0);
+    for (std::size_t j = n - k; j < n; ++j) {
+      std::uint64_t t = draw(j + 1);
+      if ((taken[t / 64] >> (t % 64)) & 1U) t = j;
+      taken[t / 64] |= std::uint64_t{1} << (t % 64);
+    }
+    draw.finish();
+    out.resize(k);
+    std::size_t next = 0;
+    for (std::size_t w = 0; w < words; ++w) {
+      for (std::uint64_t bits = taken[w]; bits != 0; bits &= bits - 1) {
+        out[next++] =
+            static_cast<std::uint32_t>(64 * w + static_cast<unsigned>(std::countr_zero(bits)));
+      }
+    }
+    return;
+  }
   std::size_t cap = 1;
   while (cap < 2 * k) cap <<= 1;
   constexpr std::uint32_t empty = 0xFFFFFFFFu;
@@ -203,7 +267,7 @@ void Rng::sample_without_replacement(std::size_t k, std::size_t n,
   };
   out.reserve(k);
   for (std::size_t j = n - k; j < n; ++j) {
-    auto t = static_cast<std::uint32_t>(below(j + 1));
+    auto t = static_cast<std::uint32_t>(draw(j + 1));
     if (insert(t)) {
       out.push_back(t);
     } else {
@@ -211,6 +275,7 @@ void Rng::sample_without_replacement(std::size_t k, std::size_t n,
       out.push_back(static_cast<std::uint32_t>(j));
     }
   }
+  draw.finish();
   sort_below(out, n);
 }
 

@@ -75,8 +75,10 @@ class Rng {
   bool bernoulli(double p);
   /// Uniform integer in [0, n), n >= 1, without modulo bias.
   std::uint64_t below(std::uint64_t n);
-  /// k distinct indices from [0, n), sorted ascending. Cost O(k log k) for k << n (Floyd's
-  /// algorithm), O(n) when k is a large fraction of n. Requires k <= n.
+  /// k distinct indices from [0, n), sorted ascending. For k < n/4, Floyd's algorithm: k draws,
+  /// cost O(k + n/64) with a bitmap of the taken indices when n <= 512 k, else O(k) expected with
+  /// a hash set plus a sort; for k >= n/4, selection sampling: one draw per index, O(n). Requires
+  /// k <= n.
   void sample_without_replacement(std::size_t k, std::size_t n, std::vector<std::uint32_t>& out);
   /// Fisher-Yates shuffle.
   template <class T>
