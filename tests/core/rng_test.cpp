@@ -114,6 +114,22 @@ std::vector<std::uint32_t> scalar_words(Rng& r, std::size_t n) {
   return w;
 }
 
+// sample_without_replacement(k, n) from a stream that starts mid-buffer must give the indices of
+// `reference` (the draw-by-draw loop, run on a second Rng of the same stream) and leave the stream
+// where that loop leaves it.
+template <class Reference>
+void expect_sampling_matches(std::uint64_t seed, std::size_t n, std::size_t k,
+                             Reference reference) {
+  Rng a(seed, Purpose::test, n, k), b(seed, Purpose::test, n, k);
+  a.next_u32();  // start mid-buffer
+  b.next_u32();
+  std::vector<std::uint32_t> got;
+  a.sample_without_replacement(k, n, got);
+  const std::vector<std::uint32_t> want = reference(b);
+  ASSERT_EQ(got, want) << "seed " << seed << " n " << n << " k " << k;
+  ASSERT_EQ(a.next_u64(), b.next_u64()) << "seed " << seed << " n " << n << " k " << k;
+}
+
 // Selection sampling (k >= n/4) reads its words in blocks: the output and the words consumed
 // must be those of one below(n - i) per index, including blocks that end early (k reached) and
 // runs longer than a block.
@@ -122,21 +138,17 @@ TEST(Rng, SelectionSamplingMatchesTheDrawByDrawLoop) {
     for (std::size_t n : {1u, 2u, 7u, 100u, 127u, 128u, 129u, 200u, 257u, 1000u}) {
       for (std::size_t k : {n / 4 + 1, n / 2, n - 1, n}) {
         if (k == 0 || k > n || k * 4 < n) continue;
-        Rng a(seed, Purpose::test, n, k), b(seed, Purpose::test, n, k);
-        a.next_u32();  // start mid-buffer
-        b.next_u32();
-        std::vector<std::uint32_t> got;
-        a.sample_without_replacement(k, n, got);
-        std::vector<std::uint32_t> want;
-        std::size_t needed = k;
-        for (std::size_t i = 0; i < n && needed > 0; ++i) {
-          if (b.below(n - i) < needed) {
-            want.push_back(static_cast<std::uint32_t>(i));
-            --needed;
+        expect_sampling_matches(seed, n, k, [&](Rng& b) {
+          std::vector<std::uint32_t> want;
+          std::size_t needed = k;
+          for (std::size_t i = 0; i < n && needed > 0; ++i) {
+            if (b.below(n - i) < needed) {
+              want.push_back(static_cast<std::uint32_t>(i));
+              --needed;
+            }
           }
-        }
-        ASSERT_EQ(got, want) << "seed " << seed << " n " << n << " k " << k;
-        ASSERT_EQ(a.next_u64(), b.next_u64()) << "seed " << seed << " n " << n << " k " << k;
+          return want;
+        });
       }
     }
   }
@@ -150,19 +162,14 @@ TEST(Rng, FloydSamplingMatchesTheDrawByDrawLoop) {
     for (std::size_t n : {5u, 8u, 40u, 112u, 1000u, 5121u, 5119u, 100000u, 3000000u}) {
       for (std::size_t k : {1u, 2u, 10u, 129u, 300u}) {
         if (k * 4 >= n) continue;
-        Rng a(seed, Purpose::test, n, k), b(seed, Purpose::test, n, k);
-        a.next_u32();  // start mid-buffer
-        b.next_u32();
-        std::vector<std::uint32_t> got;
-        a.sample_without_replacement(k, n, got);
-        std::set<std::uint32_t> taken;
-        for (std::size_t j = n - k; j < n; ++j) {
-          const auto t = static_cast<std::uint32_t>(b.below(j + 1));
-          taken.insert(taken.count(t) != 0 ? static_cast<std::uint32_t>(j) : t);
-        }
-        const std::vector<std::uint32_t> want(taken.begin(), taken.end());
-        ASSERT_EQ(got, want) << "seed " << seed << " n " << n << " k " << k;
-        ASSERT_EQ(a.next_u64(), b.next_u64()) << "seed " << seed << " n " << n << " k " << k;
+        expect_sampling_matches(seed, n, k, [&](Rng& b) {
+          std::set<std::uint32_t> taken;
+          for (std::size_t j = n - k; j < n; ++j) {
+            const auto t = static_cast<std::uint32_t>(b.below(j + 1));
+            taken.insert(taken.count(t) != 0 ? static_cast<std::uint32_t>(j) : t);
+          }
+          return std::vector<std::uint32_t>(taken.begin(), taken.end());
+        });
       }
     }
   }

@@ -185,45 +185,18 @@ void Rng::sample_without_replacement(std::size_t k, std::size_t n,
   if (k == 0) return;
   if (k * 4 >= n) {
     // Selection sampling (Knuth's algorithm S): one pass, output already sorted. One draw
-    // below(n - i) per index, the words read in blocks: below(m) takes one next_u64 (two words)
-    // unless its rejection test fails (probability below m / 2^64), so 2b words serve b draws;
-    // a draw that would be rejected is left to below() itself, which then reads exactly the
-    // words the draw-by-draw loop would. Same stream, same output, fewer calls.
+    // below(n - i) per index, the words read in blocks (BlockBelow): same stream, same output.
     // The selection itself is branch-free (index i is always stored at the next free place and
     // kept by advancing the count), since about k/n of the tests succeed, unpredictably.
     out.resize(k);
     std::uint32_t* const picked = out.data();
-    constexpr std::size_t kBlock = 128;  // draws per block
-    std::uint32_t words[2 * kBlock];
+    BlockBelow draw(*this, 2 * n);
     std::size_t needed = k;
-    std::size_t i = 0;
-    while (i < n && needed > 0) {
-      const std::size_t b = std::min(kBlock, n - i);
-      peek_u32(std::span<std::uint32_t>(words, 2 * b));
-      std::size_t used = 0;
-      bool rejected = false;
-      for (; used < b && needed > 0; ++used, ++i) {
-        const std::uint64_t m = n - i;
-        const std::uint64_t x =
-            (static_cast<std::uint64_t>(words[2 * used + 1]) << 32) | words[2 * used];
-        const unsigned __int128 prod = static_cast<unsigned __int128>(x) * m;
-        const auto low = static_cast<std::uint64_t>(prod);
-        if (low < m && low < (0 - m) % m) [[unlikely]] {
-          rejected = true;
-          break;
-        }
-        picked[k - needed] = static_cast<std::uint32_t>(i);  // k - needed < k: in bounds
-        needed -= static_cast<std::uint64_t>(prod >> 64) < needed ? 1 : 0;
-      }
-      skip_u32(2 * used);
-      if (rejected) {
-        if (below(n - i) < needed) {
-          picked[k - needed] = static_cast<std::uint32_t>(i);
-          --needed;
-        }
-        ++i;
-      }
+    for (std::size_t i = 0; i < n && needed > 0; ++i) {
+      picked[k - needed] = static_cast<std::uint32_t>(i);  // k - needed < k: in bounds
+      needed -= draw(n - i) < needed ? 1 : 0;
     }
+    draw.finish();
     return;
   }
   // Floyd's algorithm: for j = n-k, ..., n-1, t = below(j + 1) is taken unless it already is,
