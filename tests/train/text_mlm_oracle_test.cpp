@@ -347,7 +347,10 @@ TEST(TextMlmOracleAdversarial, TheObjectiveIncreasesOverTheAscentSteps) {
 TEST(TextMlmOracleAdversarial, WeightGradientsAreTheMeanOverThePasses) {
   configure_torch_threads(1);
   // With step size 0 and delta_0 = 0 every one of K passes is the clean pass: their mean is
-  // the clean gradient (up to the rounding of K partial sums, K = 3).
+  // the clean gradient up to fp32 rounding: the K = 3 passes accumulate into .grad and each
+  // pass's backward sums hundreds of terms; seen here 4.2e-7 of the largest entry (1.0e-6
+  // relative was too tight on one machine), so the bound is 1e-5 (about 80 ulp of the largest
+  // entry), while a wrong mean (a sum, or one pass of three) is off by 100% of it.
   const Gradients plain = oracle_gradients(std::nullopt);
   const Gradients k3 = oracle_gradients(freelb(3, 0.0, 0.0));
   ASSERT_EQ(k3.g0.size(), plain.g0.size());
@@ -356,7 +359,7 @@ TEST(TextMlmOracleAdversarial, WeightGradientsAreTheMeanOverThePasses) {
     err = std::max(err, std::abs(double(k3.g0[j]) - plain.g0[j]));
     norm = std::max(norm, std::abs(double(plain.g0[j])));
   }
-  EXPECT_LT(err, 1e-6 * norm);
+  EXPECT_LT(err, 1e-5 * norm);
   EXPECT_GT(norm, 0.0);
 }
 
