@@ -41,6 +41,12 @@ std::uint64_t write_header(BitWriter& w, CodecId id, std::size_t d) {
   return w.bits() - before;
 }
 
+std::uint64_t codec_header_bits(std::size_t d) {
+  std::uint64_t groups = 1;  // the varint's 7-bit groups: at least one
+  for (std::uint64_t v = d >> 7; v != 0; v >>= 7) ++groups;
+  return 8 + 8 * groups;
+}
+
 void read_header(BitReader& r, CodecId expected, std::size_t d) {
   auto got = static_cast<std::uint8_t>(r.read(8, "codec id"));
   if (got != static_cast<std::uint8_t>(expected)) {

@@ -25,6 +25,8 @@ std::string codec_name(CodecId id);
 
 /// Writes the header; returns its size in bits.
 std::uint64_t write_header(BitWriter& w, CodecId id, std::size_t d);
+/// The size in bits of the header write_header() writes for dimension d.
+std::uint64_t codec_header_bits(std::size_t d);
 /// Reads and validates the header: the codec id must be `expected` and the dimension `d`.
 void read_header(BitReader& r, CodecId expected, std::size_t d);
 

@@ -95,6 +95,15 @@ class Compressor {
   /// out = Q(x). Implemented via decode_add.
   void decode(std::span<const std::uint8_t> bytes, std::span<double> out, Rng shared) const;
   void decode(std::span<const std::uint8_t> bytes, std::span<float> out, Rng shared) const;
+
+  /// What a receiver of x's message decodes, out = Q(x), and the exact size of that message in
+  /// bits: encode(x) with a copy of `stream` into `scratch`, then decode() with `stream`. A codec
+  /// that can compute Q(x) and the size without building the message overrides it (identity: one
+  /// pass instead of writing and reading every value); the values and the bits are the same.
+  virtual std::uint64_t round_trip(std::span<const double> x, Rng stream, std::span<double> out,
+                                   Message& scratch) const;
+  virtual std::uint64_t round_trip(std::span<const float> x, Rng stream, std::span<float> out,
+                                   Message& scratch) const;
 };
 
 using CompressorPtr = std::shared_ptr<const Compressor>;

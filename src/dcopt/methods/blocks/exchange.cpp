@@ -178,11 +178,9 @@ std::uint64_t broadcast_into(const WorkerContext& ctx, const Compressor& server_
                              std::span<const T> aggregate, std::span<T> received,
                              std::uint64_t round, unsigned slot, Message& msg) {
   if (ctx.topology == Topology::allgather) {
-    // Every rank holds the aggregate: each encodes it as the server would and decodes that.
-    Rng rng = server_stream(ctx, round, slot);
-    server_codec.encode(aggregate, rng, msg);
-    server_codec.decode(msg.bytes, received, server_stream(ctx, round, slot));
-    return msg.bits;
+    // Every rank holds the aggregate: each computes what the server's message would decode to
+    // (for the identity codec, without writing the message).
+    return server_codec.round_trip(aggregate, server_stream(ctx, round, slot), received, msg);
   }
   // The server sends its message and, in one trailing byte, how many bits of the message's
   // last byte are padding, so that every worker knows the exact downlink size.
