@@ -7,6 +7,7 @@
 #include <cstring>
 #include <mutex>
 #include <set>
+#include <thread>
 
 #include "dcopt/comm/thread_comm.hpp"
 #include "dcopt/compress/registry.hpp"
@@ -181,6 +182,72 @@ TEST(ClientSample, SparseDrawIsTheDenseWeightsAndGivesTheSameAverage) {
       }
     }
   });
+}
+
+// One draw of (seed, n, r, how, round), by rank 0 of a cluster on a thread of its own (whose
+// per-thread last draw is empty).
+std::vector<ClientSample::Entry> fresh_draw(std::uint64_t seed, int n, std::size_t r,
+                                            ClientSampling how, std::uint64_t round) {
+  std::vector<ClientSample::Entry> out;
+  std::thread t([&] {
+    run_threads(n, [&](Communicator& comm) {
+      if (comm.rank() != 0) return;
+      WorkerContext ctx{comm, seed};
+      ClientSample s;
+      s.draw(ctx, r, how, round);
+      out.assign(s.entries().begin(), s.entries().end());
+    });
+  });
+  t.join();
+  return out;
+}
+
+TEST(ClientSample, TheWorkersOfOneThreadGetTheFreshDrawForEveryKey) {
+  // The workers of a thread copy the thread's last draw when the key is the same: every field of
+  // the key must count. Keys in a row that differ in one field each (seed, round, r, sampling),
+  // then clusters of another size on the same thread; each worker's entries against a draw made
+  // on a fresh thread.
+  struct Key {
+    std::uint64_t seed, round;
+    std::size_t r;
+    ClientSampling how;
+  };
+  const auto with = ClientSampling::with_replacement, without = ClientSampling::without_replacement;
+  const std::vector<Key> keys = {{4, 7, 3, with},    {5, 7, 3, with},    {5, 8, 3, with},
+                                 {5, 8, 4, with},    {5, 8, 4, without}, {5, 8, 4, with},
+                                 {4, 7, 3, without}, {4, 7, 3, with}};
+  for (int n : {7, 9, 7}) {
+    std::vector<std::vector<ClientSample::Entry>> expected;
+    for (const Key& k : keys) expected.push_back(fresh_draw(k.seed, n, k.r, k.how, k.round));
+    // Different keys must give different lists here, or a stale copy could pass unnoticed.
+    for (std::size_t i = 1; i < keys.size(); ++i) {
+      const auto& a = expected[i - 1];
+      const auto& b = expected[i];
+      const bool same =
+          a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](auto& x, auto& y) {
+            return x.rank == y.rank && x.weight == y.weight;
+          });
+      ASSERT_FALSE(same) << "keys " << i - 1 << " and " << i << " at n = " << n;
+    }
+    ThreadRunOptions one_thread;
+    one_thread.threads = 1;
+    run_threads(
+        n,
+        [&](Communicator& comm) {
+          ClientSample s;
+          for (std::size_t i = 0; i < keys.size(); ++i) {
+            WorkerContext ctx{comm, keys[i].seed};
+            s.draw(ctx, keys[i].r, keys[i].how, keys[i].round);
+            ASSERT_EQ(s.entries().size(), expected[i].size()) << "key " << i << ", n = " << n;
+            for (std::size_t j = 0; j < expected[i].size(); ++j) {
+              ASSERT_EQ(s.entries()[j].rank, expected[i][j].rank) << "key " << i;
+              ASSERT_EQ(s.entries()[j].weight, expected[i][j].weight) << "key " << i;
+            }
+            comm.barrier();  // every worker draws key i before any draws key i + 1
+          }
+        },
+        one_thread);
+  }
 }
 
 TEST(SampleMinibatch, WithAndWithoutReplacementFromTheReservedStream) {

@@ -8,13 +8,55 @@
 
 namespace dcopt {
 
+namespace {
+
+// The last draw made on this thread, keyed by everything it depends on. Every worker of a round
+// draws the same list (a pure function of the key), so the workers of one process that run on
+// this thread copy it instead of drawing it again: one draw per thread and round instead of one
+// per worker (n = 1000 clients, r = 10: 10^4 bounded draws per round before). A draw runs no
+// collective, so no other worker of the thread runs in the middle of it.
+struct LastDraw {
+  std::uint64_t seed = 0, round = 0;
+  std::size_t n = 0, r = 0;
+  ClientSampling sampling = ClientSampling::with_replacement;
+  bool valid = false;
+  std::vector<ClientSample::Entry> entries;
+
+  bool is(std::uint64_t s, std::uint64_t k, std::size_t nn, std::size_t rr,
+          ClientSampling how) const {
+    return valid && seed == s && round == k && n == nn && r == rr && sampling == how;
+  }
+};
+
+thread_local LastDraw last_draw;
+
+}  // namespace
+
 void ClientSample::draw(const WorkerContext& ctx, std::size_t r, ClientSampling sampling,
                         std::uint64_t round) {
   const auto n = static_cast<std::size_t>(ctx.size());
   if (r < 1 || (sampling == ClientSampling::without_replacement && r > n)) {
     throw std::invalid_argument("ClientSample: need 1 <= r (<= n without replacement)");
   }
-  Rng rng(ctx.seed, Purpose::clients, 0, round);
+  LastDraw& last = last_draw;
+  if (last.is(ctx.seed, round, n, r, sampling)) {
+    entries_.assign(last.entries.begin(), last.entries.end());
+    return;
+  }
+  draw_fresh(ctx.seed, n, r, sampling, round);
+  last.valid = false;  // stays invalid if the copy below throws (bad_alloc)
+  last.entries.assign(entries_.begin(), entries_.end());
+  last.seed = ctx.seed;
+  last.round = round;
+  last.n = n;
+  last.r = r;
+  last.sampling = sampling;
+  last.valid = true;
+}
+
+void ClientSample::draw_fresh(std::uint64_t seed, std::size_t n, std::size_t r,
+                              ClientSampling sampling, std::uint64_t round) {
+  Rng rng(seed, Purpose::clients, 0, round);
   draws_.clear();
   if (sampling == ClientSampling::with_replacement) {
     for (std::size_t i = 0; i < r; ++i) draws_.push_back(rng.below(n));

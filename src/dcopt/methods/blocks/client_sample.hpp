@@ -2,7 +2,8 @@
 // "Sample r clients" (partial participation, PP-MARINA): which workers send in a round and with
 // what weight in the average, as a sorted list of the drawn workers only. Every worker draws the
 // same list from the shared stream (seed, clients, 0, round), 0 bits. It costs O(r log r) per
-// worker and round and O(r) memory, whatever n: with n = 1000 simulated clients and r = 10, a
+// thread and round (a copy of O(r) for the other workers of the thread) and O(r) memory,
+// whatever n: with n = 1000 simulated clients and r = 10, a
 // dense vector of n weights per worker would be n^2 work and memory per round.
 #include <cstddef>
 #include <cstdint>
@@ -31,7 +32,9 @@ class ClientSample {
   };
 
   /// Draws round `round`'s r clients out of ctx.size(). Requires 1 <= r (<= n without
-  /// replacement); std::invalid_argument otherwise.
+  /// replacement); std::invalid_argument otherwise. The workers of one process that run on one
+  /// thread draw a round's list once: the others copy it (the same entries: a pure function of
+  /// the seed, n, r, the sampling and the round).
   void draw(const WorkerContext& ctx, std::size_t r, ClientSampling sampling, std::uint64_t round);
 
   std::span<const Entry> entries() const { return entries_; }
@@ -41,6 +44,9 @@ class ClientSample {
   void to_dense(std::span<double> weights) const;
 
  private:
+  void draw_fresh(std::uint64_t seed, std::size_t n, std::size_t r, ClientSampling sampling,
+                  std::uint64_t round);
+
   std::vector<Entry> entries_;
   std::vector<std::uint64_t> draws_;
 };
