@@ -31,6 +31,42 @@ bool MarinaEstimator<T>::keeps_previous_point() const {
 }
 
 template <class T>
+void MarinaEstimator<T>::plan(const WorkerContext& ctx, RoundPlan& p, std::uint64_t round) const {
+  p.round = round;
+  p.dense = shared_coin(ctx, spec_.p, round);
+  p.drawn = true;
+  if (!p.dense && spec_.clients > 0) {
+    p.clients.draw(ctx, spec_.clients, spec_.sampling, round);
+    p.drawn = p.clients.weight(ctx.rank()) != 0.0;
+  }
+}
+
+template <class T>
+const typename MarinaEstimator<T>::RoundPlan& MarinaEstimator<T>::plan_of(const WorkerContext& ctx,
+                                                                          std::uint64_t round) {
+  if (next_.round == round) {
+    std::swap(now_, next_);
+  } else {
+    plan(ctx, now_, round);
+  }
+  next_.round = 0;  // round 0 (init) is never planned: "no plan"
+  return now_;
+}
+
+template <class T>
+void MarinaEstimator<T>::keep_point_for_next_round(const WorkerContext& ctx, std::span<const T> x,
+                                                   std::uint64_t round) {
+  if (!keeps_previous_point()) return;
+  plan(ctx, next_, round + 1);
+  // Round k + 1 reads x_prev_ = x^k only in a compressed round, and with full differences
+  // (PP-MARINA) only on a drawn client whose cached gradient is not at x^k: copying it on the
+  // other rounds (and clients) would be an O(d) pass that nothing reads.
+  const bool reads = !next_.dense && (spec_.differences != MarinaSpec::Differences::full ||
+                                      (next_.drawn && !have_prev_));
+  if (reads) vec::copy(x, x_prev_);
+}
+
+template <class T>
 std::span<const T> MarinaEstimator<T>::dense_estimate(WorkerContext& ctx, GradientOracle<T>& f,
                                                       std::span<const T> x, std::uint64_t round,
                                                       StepCost& cost) {
@@ -79,7 +115,7 @@ StepCost MarinaEstimator<T>::init(WorkerContext& ctx, GradientOracle<T>& f, std:
   const std::span<const T> dense = dense_estimate(ctx, f, x, 0, cost);
   cost.bits_up = exchange_.average(ctx, *spec_.dense, dense, g_server_, 0);
   cost.bits_down = exchange_.broadcast(ctx, *spec_.server, g_server_, g_, 0);
-  if (keeps_previous_point()) vec::copy(x, x_prev_);
+  keep_point_for_next_round(ctx, x, 0);
   return cost;
 }
 
@@ -87,25 +123,22 @@ template <class T>
 StepCost MarinaEstimator<T>::update(WorkerContext& ctx, GradientOracle<T>& f, std::span<const T> x,
                                     std::uint64_t round) {
   StepCost cost;
-  if (shared_coin(ctx, spec_.p, round)) {
+  const RoundPlan& now = plan_of(ctx, round);
+  if (now.dense) {
     const std::span<const T> dense = dense_estimate(ctx, f, x, round, cost);
     cost.bits_up = exchange_.average(ctx, *spec_.dense, dense, g_server_, round);
   } else {
     BasicExchangeOptions<T> opt;
     opt.streams = spec_.streams;
-    bool drawn = true;
-    if (spec_.clients > 0) {
-      clients_.draw(ctx, spec_.clients, spec_.sampling, round);
-      opt.clients = &clients_;
-      drawn = clients_.weight(ctx.rank()) != 0.0;
-    }
+    const bool drawn = now.drawn;
+    if (spec_.clients > 0) opt.clients = &now.clients;
     if (drawn) difference(ctx, f, x, round, cost);
     cost.bits_up = exchange_.average(ctx, *spec_.codec, diff_, avg_, round, opt);
     vec::axpy(T{1}, avg_, g_server_);
     if (spec_.clients > 0) have_prev_ = drawn;  // an idle client's gradient is now at an old point
   }
   cost.bits_down = exchange_.broadcast(ctx, *spec_.server, g_server_, g_, round);
-  if (keeps_previous_point()) vec::copy(x, x_prev_);
+  keep_point_for_next_round(ctx, x, round);
   return cost;
 }
 
@@ -125,6 +158,7 @@ void MarinaEstimator<T>::load(StateReader& r) {
   read_values(r, "marina.grad_prev", std::span<T>(grad_prev_));
   read_values(r, "marina.x_prev", std::span<T>(x_prev_));
   have_prev_ = r.boolean("marina.have_prev");
+  next_.round = 0;  // planned with the state before: plan again
 }
 
 template class MarinaEstimator<double>;

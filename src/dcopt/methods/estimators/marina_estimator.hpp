@@ -14,6 +14,12 @@
 // State: the server's g and the broadcast copy; the previous full gradient (full differences);
 // x^{k-1} when a difference needs the previous point (VR-MARINA, and PP-MARINA's clients that sat
 // out the last round); whether the cached previous gradient is current (PP-MARINA).
+//
+// The coin and the client sample of round k + 1 depend only on the seed and the round, so each
+// round ends by drawing the next one's (and round k + 1 uses them): x^k is kept as x_prev only
+// when round k + 1 reads it (a compressed round; with PP-MARINA only on a drawn client whose
+// cached gradient is stale), not by every client every round. A checkpoint's x_prev is therefore
+// the last point that was kept, which is all the next round can read.
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -61,7 +67,20 @@ class MarinaEstimator final : public GradientEstimator<T> {
   const MarinaSpec& spec() const { return spec_; }
 
  private:
+  /// What a round does, from the shared streams alone: the coin and (PP-MARINA) the clients.
+  struct RoundPlan {
+    std::uint64_t round = 0;  ///< 0: none
+    bool dense = false;
+    bool drawn = true;  ///< this worker sends in a compressed round
+    ClientSample clients;
+  };
   bool keeps_previous_point() const;
+  void plan(const WorkerContext& ctx, RoundPlan& p, std::uint64_t round) const;
+  /// The plan of `round`: the one drawn at the end of the round before, else drawn now.
+  const RoundPlan& plan_of(const WorkerContext& ctx, std::uint64_t round);
+  /// After round `round` (0: init): plans round + 1 and copies x into x_prev_ if it reads it.
+  void keep_point_for_next_round(const WorkerContext& ctx, std::span<const T> x,
+                                 std::uint64_t round);
   /// The dense estimate of grad f_i at x: a view of the oracle's buffer.
   std::span<const T> dense_estimate(WorkerContext& ctx, GradientOracle<T>& f, std::span<const T> x,
                                     std::uint64_t round, StepCost& cost);
@@ -74,7 +93,7 @@ class MarinaEstimator final : public GradientEstimator<T> {
   MinibatchStream diff_batches_, dense_batches_;
   std::vector<T> g_server_, g_, grad_prev_, x_prev_, diff_, avg_;
   bool have_prev_ = false;
-  ClientSample clients_;
+  RoundPlan now_, next_;
   std::vector<std::uint32_t> batch_;
 };
 
