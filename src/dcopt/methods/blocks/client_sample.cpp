@@ -1,6 +1,7 @@
 #include "dcopt/methods/blocks/client_sample.hpp"
 
 #include <algorithm>
+#include <optional>
 #include <stdexcept>
 
 #include "dcopt/core/rng.hpp"
@@ -15,17 +16,16 @@ namespace {
 // this thread copy it instead of drawing it again: one draw per thread and round instead of one
 // per worker (n = 1000 clients, r = 10: 10^4 bounded draws per round before). A draw runs no
 // collective, so no other worker of the thread runs in the middle of it.
-struct LastDraw {
+struct DrawKey {
   std::uint64_t seed = 0, round = 0;
   std::size_t n = 0, r = 0;
   ClientSampling sampling = ClientSampling::with_replacement;
-  bool valid = false;
-  std::vector<ClientSample::Entry> entries;
+  bool operator==(const DrawKey&) const = default;
+};
 
-  bool is(std::uint64_t s, std::uint64_t k, std::size_t nn, std::size_t rr,
-          ClientSampling how) const {
-    return valid && seed == s && round == k && n == nn && r == rr && sampling == how;
-  }
+struct LastDraw {
+  std::optional<DrawKey> key;  ///< empty: no draw yet (or the copy of the last one failed)
+  std::vector<ClientSample::Entry> entries;
 };
 
 thread_local LastDraw last_draw;
@@ -38,20 +38,16 @@ void ClientSample::draw(const WorkerContext& ctx, std::size_t r, ClientSampling 
   if (r < 1 || (sampling == ClientSampling::without_replacement && r > n)) {
     throw std::invalid_argument("ClientSample: need 1 <= r (<= n without replacement)");
   }
+  const DrawKey key{ctx.seed, round, n, r, sampling};
   LastDraw& last = last_draw;
-  if (last.is(ctx.seed, round, n, r, sampling)) {
+  if (last.key == key) {
     entries_.assign(last.entries.begin(), last.entries.end());
     return;
   }
   draw_fresh(ctx.seed, n, r, sampling, round);
-  last.valid = false;  // stays invalid if the copy below throws (bad_alloc)
+  last.key.reset();  // stays empty if the copy below throws (bad_alloc)
   last.entries.assign(entries_.begin(), entries_.end());
-  last.seed = ctx.seed;
-  last.round = round;
-  last.n = n;
-  last.r = r;
-  last.sampling = sampling;
-  last.valid = true;
+  last.key = key;
 }
 
 void ClientSample::draw_fresh(std::uint64_t seed, std::size_t n, std::size_t r,
